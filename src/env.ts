@@ -1,0 +1,159 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// The one place that reads process.env: every setting is parsed and checked here, once.
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const databaseUrl = optionalText.refine(
+  (v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v),
+  'must be a postgres:// or postgresql:// URL',
+);
+
+const schema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+    .default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: optionalText,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  DATABASE_URL: databaseUrl,
+  DATABASE_URL_DIRECT: databaseUrl,
+  DATABASE_SSL: z
+    .enum(['verify-full', 'require', 'disable'], { error: 'must be verify-full, require or disable' })
+    .optional(),
+  DATABASE_SSL_CA: optionalText,
+  DB_POOL_MAX: int(10, 1, 1000),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: int(5000, 100, 600_000),
+  DB_STATEMENT_TIMEOUT_MS: int(10_000, 100, 3_600_000),
+  MIGRATE_ON_START: bool(true),
+  DATA_DIR: z.string().default('data'),
+  CORS_ORIGINS: optionalText,
+  BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+});
+
+export type DatabaseSslMode = 'verify-full' | 'require' | 'disable';
+
+export interface Env {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string | undefined;
+  databaseUrlDirect: string | undefined;
+  /** Explicit TLS mode; undefined means "verify-full unless the host is loopback". */
+  databaseSsl: DatabaseSslMode | undefined;
+  databaseSslCa: string | undefined;
+  dbPoolMax: number;
+  dbPoolAcquireTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  migrateOnStart: boolean;
+  dataDir: string;
+  /** '*' or a list of exact origins; empty means no CORS headers at all. */
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export function databaseHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = source[name];
+      return `${name} ${issue.message}${given === undefined ? '' : ` (got "${given}")`}`;
+    });
+    throw new EnvError(problems);
+  }
+  const e = result.data;
+  const problems: string[] = [];
+  for (const name of ['DATABASE_URL', 'DATABASE_URL_DIRECT'] as const) {
+    const url = e[name];
+    if (url && e.DATABASE_SSL === 'disable' && !isLoopbackHost(databaseHost(url))) {
+      problems.push(
+        `DATABASE_SSL=disable is refused for ${name}: its host "${databaseHost(url)}" is not loopback; use verify-full (default) or require`,
+      );
+    }
+  }
+  if (e.DATABASE_URL_DIRECT && !e.DATABASE_URL) {
+    problems.push('DATABASE_URL_DIRECT is set but DATABASE_URL is not: set both, or neither for the embedded database');
+  }
+  if (problems.length > 0) throw new EnvError(problems);
+
+  const isProduction = e.NODE_ENV === 'production';
+  const cors = e.CORS_ORIGINS ?? (isProduction ? '' : '*');
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databaseUrlDirect: e.DATABASE_URL_DIRECT,
+    databaseSsl: e.DATABASE_SSL,
+    databaseSslCa: e.DATABASE_SSL_CA,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbPoolAcquireTimeoutMs: e.DB_POOL_ACQUIRE_TIMEOUT_MS,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    migrateOnStart: e.MIGRATE_ON_START,
+    dataDir: path.resolve(e.DATA_DIR),
+    corsOrigins: cors
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process configuration, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

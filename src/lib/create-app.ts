@@ -1,0 +1,73 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { env } from '../env.js';
+import { requestLogger } from '../middleware/request-logger.js';
+import { ApiError } from './errors.js';
+import { registerSecuritySchemes } from './openapi.js';
+import { notFound, onError, problemResponse, validationHook } from './problem-response.js';
+import type { AppBindings, AppOpenAPI } from './types.js';
+
+/** A router whose validation failures render as 422 problem details. */
+export function createRouter(): AppOpenAPI {
+  return new OpenAPIHono<AppBindings>({ strict: true, defaultHook: validationHook });
+}
+
+/** The app with the cross-cutting middleware every route gets; routes are mounted by src/app.ts. */
+export function createApp(): AppOpenAPI {
+  const config = env();
+  const app = createRouter();
+  registerSecuritySchemes(app);
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(requestLogger);
+  app.use(
+    secureHeaders({
+      // JSON needs no sources at all; the docs page narrows this to its own files (routes/meta).
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: 'same-origin',
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      xFrameOptions: 'DENY',
+      // A route may set its own policy (the docs page does).
+      overwrite: false,
+    }),
+  );
+  if (config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['ETag', 'Location', 'Link', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          c,
+          new ApiError('method_not_allowed', {
+            detail: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}.`,
+            headers: { Allow: methods.join(', ') },
+          }),
+        ),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
+      },
+    }),
+  );
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

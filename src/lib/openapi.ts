@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from '@hono/zod-openapi';
+import { stringify } from 'yaml';
+import { projectRoot } from './paths.js';
+import { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode } from './problems.js';
+import type { AppOpenAPI } from './types.js';
+
+const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+
+export const FieldErrorSchema = z
+  .object({
+    path: z.string().openapi({
+      description: 'Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`.',
+      example: 'body.title',
+    }),
+    message: z.string().openapi({ description: 'What is wrong with it, for a person to read.', example: 'Too small: expected string to have >=1 characters' }),
+  })
+  .openapi('FieldError');
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({
+      description: 'A URI reference that identifies the problem type; it resolves to a page of this service that documents it.',
+      example: problemType('validation_failed'),
+    }),
+    title: z.string().openapi({ description: 'A short summary of the problem type; the same for every occurrence.', example: PROBLEMS.validation_failed.title }),
+    status: z.number().int().openapi({ description: 'The HTTP status code of this response.', example: 422 }),
+    detail: z.string().openapi({ description: 'What went wrong in this occurrence, for a person to read.', example: 'One or more fields are invalid; see errors.' }),
+    instance: z.string().openapi({ description: 'The path of the request that failed.', example: '/v1/todos' }),
+    code: z.enum(PROBLEM_CODES).openapi({
+      description: `A stable machine-readable code; branch on this, not on \`title\` or \`detail\`.\n\n${PROBLEM_CODES.map(
+        (code) => `- \`${code}\` (${PROBLEMS[code].status}): ${PROBLEMS[code].description}`,
+      ).join('\n')}`,
+      example: 'validation_failed',
+    }),
+    request_id: z.string().openapi({ description: 'The `X-Request-Id` of the request; quote it when reporting a problem.', example: '0f8fad5b-d9cb-469f-a165-70867728950e' }),
+    errors: z.array(FieldErrorSchema).optional().openapi({ description: 'Present on `validation_failed`: one entry per offending field.' }),
+  })
+  .openapi('Problem', {
+    description: 'An RFC 9457 problem details object: the body of every error response.',
+  });
+
+interface HeaderObject {
+  description: string;
+  required?: boolean;
+  schema: { type: 'string' | 'integer' };
+  [extension: `x-${string}`]: unknown;
+}
+
+export const REQUEST_ID_HEADER: HeaderObject = {
+  description: "The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.",
+  required: true,
+  schema: { type: 'string' },
+};
+
+const RETRY_AFTER_HEADER: HeaderObject = { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer' } };
+
+type ProblemStatus = (typeof PROBLEMS)[ProblemCode]['status'];
+
+/** Declares the problem responses a route can return; every route spreads these into `responses`. */
+export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
+  const out = {} as Record<S, { description: string; headers: Record<string, HeaderObject>; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>;
+  for (const status of statuses) {
+    const codes = PROBLEM_CODES.filter((code) => PROBLEMS[code].status === status);
+    const headers: Record<string, HeaderObject> = { 'X-Request-Id': REQUEST_ID_HEADER };
+    if (status === 401) headers['WWW-Authenticate'] = { description: 'Always `Bearer error="invalid_token"` (RFC 6750).', required: true, schema: { type: 'string' } };
+    if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER_HEADER;
+    out[status] = {
+      description: codes.map((code) => PROBLEMS[code].description).join(' '),
+      headers,
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
+  }
+  return out;
+}
+
+export const DOCUMENT_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Todo API',
+    version: pkg.version,
+    description: [
+      'A multi-user Todo API. Every todo belongs to one user; a todo of another user behaves exactly like one that does not exist.',
+      '',
+      'Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Every response carries `X-Request-Id`.',
+    ].join('\n'),
+    license: { name: 'MIT', identifier: 'MIT' },
+  },
+  servers: [{ url: 'http://localhost:3000', description: 'Local development (`npm start`)' }],
+  tags: [{ name: 'Operations', description: 'Health checks, the OpenAPI document and its documentation.' }],
+};
+
+/** The OpenAPI 3.1 document of an app; `npm run openapi` writes it to openapi/openapi.yaml. */
+export function buildOpenAPIDocument(app: AppOpenAPI) {
+  return app.getOpenAPI31Document(DOCUMENT_INFO);
+}
+
+export function registerSecuritySchemes(app: AppOpenAPI): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A JWT from the identity provider the service is configured for (`AUTH_JWT_SECRET` or `AUTH_JWKS_URL`).',
+  });
+}
+
+export function toYaml(document: unknown): string {
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+}

@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from 'hono';
+import { database, databaseStatementTimeoutMs } from '../db/database.js';
+import type { AppBindings } from '../lib/types.js';
+
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Runs the rest of the request in one managed transaction: every model call joins it through
+ * CLS. It commits before the response leaves, and rolls back when the handler threw or the
+ * response is an error, so a failed request leaves no trace. The timeouts are set with
+ * set_config(..., true), local to the transaction, which Neon's transaction-mode pooler keeps.
+ */
+export const requestTransaction: MiddlewareHandler<AppBindings> = async (c, next) => {
+  const sequelize = database();
+  const timeout = String(databaseStatementTimeoutMs());
+  try {
+    await sequelize.transaction(async () => {
+      await sequelize.query(
+        "SELECT set_config('statement_timeout', :timeout, true), set_config('idle_in_transaction_session_timeout', :timeout, true)",
+        { replacements: { timeout } },
+      );
+      await next();
+      if (c.error || c.res.status >= 400) throw ROLLBACK;
+    });
+  } catch (error) {
+    if (error !== ROLLBACK) throw error;
+  }
+};

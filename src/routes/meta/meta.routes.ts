@@ -1,0 +1,87 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { problemResponses, REQUEST_ID_HEADER } from '../../lib/openapi.js';
+import { DocsAssetParamsSchema, HtmlSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema } from './meta.schemas.js';
+
+const tags = ['Operations'];
+const headers = { 'X-Request-Id': REQUEST_ID_HEADER };
+
+export const openapiJson = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenAPIJson',
+  tags,
+  summary: 'The OpenAPI document (JSON)',
+  description: 'This document, as JSON. It is the same document the repository commits at `openapi/openapi.yaml`.',
+  responses: {
+    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/json': { schema: OpenAPIDocumentSchema } } },
+    ...problemResponses(500),
+  },
+});
+
+export const openapiYaml = createRoute({
+  method: 'get',
+  path: '/openapi.yaml',
+  operationId: 'getOpenAPIYaml',
+  tags,
+  summary: 'The OpenAPI document (YAML)',
+  description: 'This document, as YAML: byte for byte the file the repository commits at `openapi/openapi.yaml`.',
+  responses: {
+    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/yaml': { schema: z.string() } } },
+    ...problemResponses(500),
+  },
+});
+
+export const docs = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'getDocs',
+  tags,
+  summary: 'API reference (Swagger UI)',
+  description: 'Swagger UI for this document. Its scripts and styles are served by the service itself, so it works with no internet access.',
+  responses: {
+    200: { description: 'The Swagger UI page.', headers, content: { 'text/html': { schema: HtmlSchema } } },
+    ...problemResponses(500),
+  },
+});
+
+export const docsAsset = createRoute({
+  method: 'get',
+  path: '/docs/{asset}',
+  operationId: 'getDocsAsset',
+  tags,
+  summary: 'A Swagger UI file',
+  description: 'The scripts, styles and icon of the Swagger UI page, from the `swagger-ui-dist` package.',
+  request: { params: DocsAssetParamsSchema },
+  responses: {
+    200: {
+      description: 'The file.',
+      headers,
+      content: {
+        'text/css': { schema: z.string() },
+        'text/javascript': { schema: z.string() },
+        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+      },
+    },
+    ...problemResponses(404, 500),
+  },
+});
+
+export const problemPage = createRoute({
+  method: 'get',
+  path: '/problems/{slug}',
+  operationId: 'getProblemType',
+  tags,
+  summary: 'Documentation of a problem type',
+  description: 'The page that a problem `type` URI resolves to: what the problem means and when it happens.',
+  request: { params: ProblemPageParamsSchema },
+  responses: {
+    200: { description: 'The page.', headers, content: { 'text/html': { schema: HtmlSchema } } },
+    ...problemResponses(404, 500),
+  },
+});
+
+export type OpenapiJsonRoute = typeof openapiJson;
+export type OpenapiYamlRoute = typeof openapiYaml;
+export type DocsRoute = typeof docs;
+export type DocsAssetRoute = typeof docsAsset;
+export type ProblemPageRoute = typeof problemPage;

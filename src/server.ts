@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { buildApp } from './app.js';
+import { closeDatabase, openDatabase } from './db/database.js';
+import { describeDatabaseError } from './db/db-errors.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
+import type { Env } from './env.js';
+import { markShuttingDown } from './lib/lifecycle.js';
+import { logger } from './lib/logger.js';
+
+export interface RunningServer {
+  url: string;
+  embedded: EmbeddedDatabase | undefined;
+  /** Graceful stop: no new connections, in-flight requests finish (bounded), pool closed, embedded database stopped. */
+  stop(): Promise<void>;
+}
+
+/** Opens the database (embedded when DATABASE_URL is unset), migrates, and serves the app. */
+export async function startServer(config: Env): Promise<RunningServer> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    const dataDir = config.dataDir;
+    logger.info({ data_dir: dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
+    embedded = await startEmbeddedDatabase({
+      dataDir,
+      onLog: (message) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
+    });
+    url = embedded.url;
+  }
+  try {
+    await openDatabase({
+      url,
+      directUrl: config.databaseUrlDirect,
+      ssl: config.databaseSsl,
+      sslCa: config.databaseSslCa,
+      poolMax: config.dbPoolMax,
+      acquireTimeoutMs: config.dbPoolAcquireTimeoutMs,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      migrate: config.migrateOnStart,
+      onRetry: (error, attempt) => logger.warn({ attempt, error: describeDatabaseError(error) }, 'database not reachable yet; retrying'),
+      onMigrated: (names) => {
+        for (const name of names) logger.info({ migration: name }, 'migration applied');
+        logger.info({ applied: names.length }, 'migrations up to date');
+      },
+    });
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+
+  const app = buildApp();
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+  });
+  // Keep-alive sockets must not outlive a load balancer's idle timeout, nor hold shutdown open.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const serverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      markShuttingDown();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, config.shutdownTimeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await closeDatabase();
+      await embedded?.stop();
+    })();
+    return stopping;
+  };
+  return { url: serverUrl, embedded, stop };
+}
+
+export function describeStartupError(error: unknown): string {
+  if (error instanceof Error && ['EnvError', 'DatabaseConfigError'].includes(error.name)) return error.message;
+  if (error instanceof Error && /embedded PostgreSQL/.test(error.message)) return error.message;
+  return `Cannot start: the database is not usable: ${describeDatabaseError(error)}`;
+}

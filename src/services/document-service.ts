@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { buildOpenAPIDocument, toYaml } from '../lib/openapi.js';
+import { PROBLEMS, problemCodeFromSlug } from '../lib/problems.js';
+
+type OpenAPIDocument = ReturnType<typeof buildOpenAPIDocument>;
+
+let rendered: { document: OpenAPIDocument; yaml: string } | undefined;
+
+/** The service's own OpenAPI document, built once from the routes: the same one `npm run openapi` commits. */
+export async function openapiDocument(): Promise<{ document: OpenAPIDocument; yaml: string }> {
+  if (!rendered) {
+    // Imported here, not at the top: app.ts mounts the route that calls this.
+    const { buildApp } = await import('../app.js');
+    const document = buildOpenAPIDocument(buildApp());
+    rendered = { document, yaml: toYaml(document) };
+  }
+  return rendered;
+}
+
+const swaggerDist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+const INITIALIZER = `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });
+});
+`;
+
+// Swagger UI is served from the swagger-ui-dist package, never a CDN, so the docs render offline.
+const ASSETS: Record<string, { type: string; read: () => Buffer | string }> = {
+  'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(path.join(swaggerDist, 'swagger-ui.css')) },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(path.join(swaggerDist, 'swagger-ui-bundle.js')) },
+  'favicon-32x32.png': { type: 'image/png', read: () => readFileSync(path.join(swaggerDist, 'favicon-32x32.png')) },
+  'swagger-initializer.js': { type: 'text/javascript; charset=utf-8', read: () => INITIALIZER },
+};
+
+const assetCache = new Map<string, { type: string; body: Buffer | string }>();
+
+/** A docs asset by file name, or undefined when there is no such asset. */
+export function docsAsset(name: string): { type: string; body: Buffer | string } | undefined {
+  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (!asset) return undefined;
+  let cached = assetCache.get(name);
+  if (!cached) {
+    cached = { type: asset.type, body: asset.read() };
+    assetCache.set(name, cached);
+  }
+  return cached;
+}
+
+export const DOCS_ASSET_NAMES = Object.keys(ASSETS);
+
+export const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Todo API reference</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js" charset="utf-8"></script>
+<script src="/docs/swagger-initializer.js" charset="utf-8"></script>
+</body>
+</html>
+`;
+
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** The page a problem's `type` URI resolves to, or undefined for an unknown problem type. */
+export function problemPage(slug: string): string | undefined {
+  const code = problemCodeFromSlug(slug);
+  if (!code) return undefined;
+  const { status, title, description } = PROBLEMS[code];
+  const text = description.replace(/`([^`]+)`/g, '<code>$1</code>');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${title}</title></head>
+<body>
+<h1>${title}</h1>
+<p>HTTP status <strong>${status}</strong>, <code>code: "${code}"</code></p>
+<p>${text}</p>
+<p>Every error of this API is an RFC 9457 problem details object; see the <a href="/docs">API reference</a>.</p>
+</body>
+</html>
+`;
+}
