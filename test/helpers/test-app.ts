@@ -1,0 +1,47 @@
+import { buildApp } from '../../src/app.js';
+import { closeDatabase, openDatabase } from '../../src/db/database.js';
+import type { AppOpenAPI } from '../../src/lib/types.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: AppOpenAPI;
+  db: TestDatabase;
+  /** A request through the app's fetch handler, as a client would send it. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra routes that only this test mounts. */
+  mount?: (app: AppOpenAPI) => void;
+  poolMax?: number;
+  acquireTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** Start on an empty, unmigrated database. */
+  empty?: boolean;
+}
+
+/** The product app on a fresh database of its own. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase({ empty: options.empty });
+  await openDatabase({
+    url: db.url,
+    poolMax: options.poolMax ?? 10,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 5000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+  });
+  const app = buildApp(options.mount);
+  return {
+    app,
+    db,
+    request: async (path, init) => app.request(path, init),
+    close: async () => {
+      await closeDatabase();
+      await db.drop();
+    },
+  };
+}
+
+/** A response body as JSON, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json() as Promise<any>;
