@@ -5,6 +5,7 @@ import { database } from '../../src/db/database.js';
 import { User } from '../../src/db/models/index.js';
 import { ApiError } from '../../src/lib/errors.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
+import { requestTransaction } from '../../src/middleware/transaction.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,7 +17,9 @@ async function currentTxid(): Promise<string> {
 
 // Routes that only this file mounts: they write through the models with no transaction passed.
 function mountTestRoutes(app: AppOpenAPI) {
-  app.post('/v1/__test/users/:subject', async (c) => {
+  // Outside /v1 so that no token is needed: the same middleware the product mounts on /v1.
+  app.use('/__test/*', requestTransaction);
+  app.post('/__test/users/:subject', async (c) => {
     const subject = c.req.param('subject');
     const txidBefore = await currentTxid();
     await User.create({ id: randomUUID(), subject });
@@ -26,11 +29,11 @@ function mountTestRoutes(app: AppOpenAPI) {
     const [timeout] = await database().query<{ statement_timeout: string }>('SHOW statement_timeout', { type: QueryTypes.SELECT });
     return c.json({ txidBefore, txidAfter, found: found?.subject ?? null, statementTimeout: timeout?.statement_timeout }, 200);
   });
-  app.post('/v1/__test/throw/:subject', async (c) => {
+  app.post('/__test/throw/:subject', async (c) => {
     await User.create({ id: randomUUID(), subject: c.req.param('subject') });
     throw new Error('boom after writing: SELECT secret FROM users WHERE password = 1');
   });
-  app.post('/v1/__test/reject/:subject', async (c) => {
+  app.post('/__test/reject/:subject', async (c) => {
     await User.create({ id: randomUUID(), subject: c.req.param('subject') });
     throw new ApiError('conflict', { detail: 'refused after writing' });
   });
@@ -46,7 +49,7 @@ describe('one managed transaction per request', () => {
   const usersNamed = async (subject: string) => t.db.query('SELECT id FROM users WHERE subject = $1', [subject]);
 
   it('commits what a successful request wrote', async () => {
-    const res = await t.request('/v1/__test/users/committed', { method: 'POST' });
+    const res = await t.request('/__test/users/committed', { method: 'POST' });
     expect(res.status).toBe(200);
     const body = await json(res);
     expect(body.found).toBe('committed');
@@ -55,7 +58,7 @@ describe('one managed transaction per request', () => {
   });
 
   it('sets statement_timeout inside the transaction, from configuration', async () => {
-    const res = await t.request('/v1/__test/users/timeout-check', { method: 'POST' });
+    const res = await t.request('/__test/users/timeout-check', { method: 'POST' });
     expect((await json(res)).statementTimeout).toBe('4321ms');
     // Local to the transaction: a query outside a request sees the server default.
     const [row] = await t.db.query<{ statement_timeout: string }>('SHOW statement_timeout');
@@ -63,17 +66,17 @@ describe('one managed transaction per request', () => {
   });
 
   it('leaves no row when the handler throws after writing, and the 500 leaks nothing', async () => {
-    const res = await t.request('/v1/__test/throw/thrown', { method: 'POST' });
+    const res = await t.request('/__test/throw/thrown', { method: 'POST' });
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const text = await res.text();
     expect(text).not.toMatch(/boom|SELECT|password|users|at .*\.ts/);
-    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'internal_error', instance: '/v1/__test/throw/thrown' });
+    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'internal_error', instance: '/__test/throw/thrown' });
     expect(await usersNamed('thrown')).toHaveLength(0);
   });
 
   it('leaves no row when the handler answers with an error after writing', async () => {
-    const res = await t.request('/v1/__test/reject/rejected', { method: 'POST' });
+    const res = await t.request('/__test/reject/rejected', { method: 'POST' });
     expect(res.status).toBe(409);
     expect(await json(res)).toMatchObject({ code: 'conflict', detail: 'refused after writing' });
     expect(await usersNamed('rejected')).toHaveLength(0);
@@ -81,7 +84,7 @@ describe('one managed transaction per request', () => {
 
   it('keeps 50 concurrent requests each in its own transaction (CLS isolation)', async () => {
     const subjects = Array.from({ length: 50 }, (_, i) => `cls-${i}`);
-    const responses = await Promise.all(subjects.map((s) => t.request(`/v1/__test/users/${s}`, { method: 'POST' })));
+    const responses = await Promise.all(subjects.map((s) => t.request(`/__test/users/${s}`, { method: 'POST' })));
     const bodies = await Promise.all(responses.map(json));
     expect(responses.map((r) => r.status)).toEqual(subjects.map(() => 200));
     bodies.forEach((body, i) => {
@@ -98,7 +101,7 @@ describe('one managed transaction per request', () => {
   it('rolls back only the failing requests when failures and successes run at once', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        t.request(i % 2 === 0 ? `/v1/__test/users/mix-${i}` : `/v1/__test/throw/mix-${i}`, { method: 'POST' }),
+        t.request(i % 2 === 0 ? `/__test/users/mix-${i}` : `/__test/throw/mix-${i}`, { method: 'POST' }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 200 : 500)));
@@ -115,20 +118,22 @@ describe('a pool that is exhausted', () => {
     t = await startTestApp({
       poolMax: 1,
       acquireTimeoutMs: 300,
-      mount: (app) =>
-        app.post('/v1/__test/slow', async (c) => {
+      mount: (app) => {
+        app.use('/__test/*', requestTransaction);
+        app.post('/__test/slow', async (c) => {
           await database().query('SELECT pg_sleep(1)');
           return c.json({ ok: true }, 200);
-        }),
+        });
+      },
     });
   });
   afterAll(() => t.close());
 
   it('answers 503 with Retry-After within the acquire timeout instead of hanging', async () => {
-    const slow = t.request('/v1/__test/slow', { method: 'POST' });
+    const slow = t.request('/__test/slow', { method: 'POST' });
     await sleep(100);
     const started = Date.now();
-    const res = await t.request('/v1/__test/slow', { method: 'POST' });
+    const res = await t.request('/__test/slow', { method: 'POST' });
     const waited = Date.now() - started;
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);

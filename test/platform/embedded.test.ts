@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDatabase } from '../../src/db/embedded.js';
+import { spawnServer } from '../helpers/server-process.js';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-embedded-'));
+
+async function withEmbedded<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const db = await startEmbeddedDatabase({ dataDir });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+    await db.stop();
+  }
+}
+
+describe('npm start with no DATABASE_URL', () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts an embedded PostgreSQL in DATA_DIR, serves, and stops it cleanly on SIGTERM', async () => {
+    const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
+    const url = await server.ready;
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    const docs = await fetch(`${url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui-bundle.js');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    // PostgreSQL removes its pid file on a clean shutdown.
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('keeps the data across restarts', async () => {
+    const id = randomUUID();
+    await withEmbedded((c) => c.query("INSERT INTO users (id, subject) VALUES ($1, 'survivor')", [id]));
+
+    const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
+    const url = await server.ready;
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    expect(server.logs.some((l) => l.msg === 'migration applied')).toBe(false);
+    expect(await server.stop('SIGINT')).toBe(0);
+
+    const rows = await withEmbedded(async (c) => (await c.query('SELECT id FROM users WHERE subject = $1', ['survivor'])).rows);
+    expect(rows).toEqual([{ id }]);
+  });
+});
