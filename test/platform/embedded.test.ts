@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDatabase } from '../../src/db/embedded.js';
-import { spawnServer } from '../helpers/server-process.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-embedded-'));
 

@@ -5,7 +5,7 @@ import { createSequelize } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/database.js';
 import { createMigrator, shippedMigrationNames } from '../../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
-import { spawnServer } from '../helpers/server-process.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
