@@ -22,6 +22,16 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+// A secret is used byte for byte (never trimmed); empty means unset.
+const secretText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const isHttpUrl = (v: string) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol);
+
+const httpUrl = optionalText.refine((v) => v === undefined || isHttpUrl(v), 'must be an http:// or https:// URL');
+
 const databaseUrl = optionalText.refine(
   (v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v),
   'must be a postgres:// or postgresql:// URL',
@@ -52,7 +62,14 @@ const schema = z.object({
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  AUTH_JWT_SECRET: secretText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  AUTH_JWKS_URL: httpUrl,
+  AUTH_ISSUER: optionalText,
+  AUTH_AUDIENCE: optionalText,
 });
+
+// Variables whose value must never be echoed in an error message.
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'DATABASE_URL_DIRECT', 'AUTH_JWT_SECRET']);
 
 export type DatabaseSslMode = 'verify-full' | 'require' | 'disable';
 
@@ -76,6 +93,14 @@ export interface Env {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** HS256 shared secret; with neither this nor a JWKS URL, development uses `<dataDir>/dev-jwt-secret`. */
+  authJwtSecret: string | undefined;
+  /** A remote JWKS (EdDSA, ES256, RS256); exclusive with authJwtSecret. */
+  authJwksUrl: string | undefined;
+  /** When set, a token's `iss` must equal it. */
+  authIssuer: string | undefined;
+  /** When set, a token's `aud` must contain it. */
+  authAudience: string | undefined;
 }
 
 export class EnvError extends Error {
@@ -104,7 +129,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const given = source[name];
+      const given = SECRET_VARIABLES.has(name) ? undefined : source[name];
       return `${name} ${issue.message}${given === undefined ? '' : ` (got "${given}")`}`;
     });
     throw new EnvError(problems);
@@ -122,9 +147,10 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (e.DATABASE_URL_DIRECT && !e.DATABASE_URL) {
     problems.push('DATABASE_URL_DIRECT is set but DATABASE_URL is not: set both, or neither for the embedded database');
   }
+  const isProduction = e.NODE_ENV === 'production';
+  problems.push(...authProblems(e, isProduction));
   if (problems.length > 0) throw new EnvError(problems);
 
-  const isProduction = e.NODE_ENV === 'production';
   const cors = e.CORS_ORIGINS ?? (isProduction ? '' : '*');
   return {
     nodeEnv: e.NODE_ENV,
@@ -147,7 +173,31 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    authJwtSecret: e.AUTH_JWT_SECRET,
+    authJwksUrl: e.AUTH_JWKS_URL,
+    authIssuer: e.AUTH_ISSUER,
+    authAudience: e.AUTH_AUDIENCE,
   };
+}
+
+/**
+ * Exactly one token source: a secret or a JWKS, never both (which one would a token be checked
+ * against?). Production must name one; elsewhere the local development secret stands in.
+ */
+function authProblems(e: z.infer<typeof schema>, isProduction: boolean): string[] {
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) {
+    return ['AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: set only one (the HS256 secret shared with your auth server, or the JWKS URL of your identity provider)'];
+  }
+  if (isProduction && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
+    return [
+      'No authentication is configured: set AUTH_JWT_SECRET (the HS256 secret, at least 32 characters, shared with your auth server) or AUTH_JWKS_URL (the JWKS URL of your identity provider, e.g. https://auth.example.com/api/auth/jwks)',
+    ];
+  }
+  const host = e.AUTH_JWKS_URL ? databaseHost(e.AUTH_JWKS_URL) : '';
+  if (isProduction && e.AUTH_JWKS_URL?.startsWith('http:') && !isLoopbackHost(host)) {
+    return [`AUTH_JWKS_URL must use https in production: over plain http anyone on the path could swap the keys (host "${host}")`];
+  }
+  return [];
 }
 
 let cached: Env | undefined;

@@ -53,7 +53,7 @@ export function createApp(): AppOpenAPI {
         problemResponse(
           c,
           new ApiError('method_not_allowed', {
-            detail: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}.`,
+            detail: `This path does not accept ${c.req.method}; it accepts ${methods.join(', ')}.`,
             headers: { Allow: methods.join(', ') },
           }),
         ),

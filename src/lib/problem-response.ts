@@ -16,7 +16,8 @@ export function problemResponse(c: Context<AppBindings>, error: ApiError): Respo
     title: PROBLEMS[error.code].title,
     status: error.status,
     detail: error.detail ?? PROBLEMS[error.code].description,
-    instance: c.req.path,
+    // As sent (percent-encoded), so that it is always a valid URI reference.
+    instance: new URL(c.req.url).pathname.slice(0, 2048),
     code: error.code,
     request_id: c.get('requestId') ?? '',
     ...(error.errors ? { errors: error.errors } : {}),
@@ -54,15 +55,31 @@ export const onError: ErrorHandler<AppBindings> = (error, c) => {
 };
 
 export const notFound: NotFoundHandler<AppBindings> = (c) =>
-  problemResponse(c, new ApiError('not_found', { detail: `No route for ${c.req.method} ${c.req.path}.` }));
+  problemResponse(c, new ApiError('not_found', { detail: 'No route matches this path; see /docs.' }));
 
-/** Zod issues as `errors[]`, each with the request part and field path (`body.title`). */
+/** Fields the service owns on every resource: a client may read them but never send them. */
+const READ_ONLY_FIELDS = new Set(['id', 'user_id', 'completed_at', 'created_at', 'updated_at', 'version']);
+
+function unknownKeyMessage(target: string, key: string): string {
+  if (target === 'query') return 'Unknown query parameter.';
+  return READ_ONLY_FIELDS.has(key) ? 'This field is read-only.' : 'Unknown field.';
+}
+
+const MAX_ERRORS = 100;
+
+/** Zod issues as `errors[]`, each with the request part and field path (`body.title`), bounded in size. */
 export function fieldErrors(target: string, error: ZodError): FieldError[] {
+  return collectFieldErrors(target, error)
+    .slice(0, MAX_ERRORS)
+    .map((e) => ({ path: e.path.slice(0, 256), message: e.message.slice(0, 1024) }));
+}
+
+function collectFieldErrors(target: string, error: ZodError): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const base = [target, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: `${base}.${key}`, message: 'Unknown field.' });
+      for (const key of issue.keys) out.push({ path: `${base}.${key}`, message: unknownKeyMessage(target, key) });
     } else {
       out.push({ path: base, message: issue.message });
     }

@@ -63,7 +63,7 @@ export const PROBLEMS = {
     status: 503,
     title: 'Service unavailable',
     description:
-      'The database is unreachable or every connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`.',
+      'A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`.',
   },
 } as const satisfies Record<string, { status: number; title: string; description: string }>;
 

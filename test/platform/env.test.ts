@@ -46,6 +46,11 @@ describe('configuration', () => {
     expect(problems[0]).toMatch(message);
   });
 
+  it('never echoes a database URL, which may hold a password', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'mysql://app:hunter2@db.example.com/app' });
+    expect(problem).not.toContain('hunter2');
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ PORT: 'x', DB_POOL_MAX: 'y' }).map((p) => p.split(' ')[0])).toEqual(['PORT', 'DB_POOL_MAX']);
   });

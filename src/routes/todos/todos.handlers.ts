@@ -1,0 +1,65 @@
+import type { z } from '@hono/zod-openapi';
+import type { Todo } from '../../db/models/index.js';
+import { etagOf, noneMatchHits } from '../../lib/etag.js';
+import type { AppRouteHandler } from '../../lib/types.js';
+import * as todos from '../../services/todo-service.js';
+import type { CreateRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute } from './todos.routes.js';
+import type { TodoSchema } from './todos.schemas.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The explicit mapping from the model to the contract's Todo. */
+function toTodo(todo: Todo): z.infer<typeof TodoSchema> {
+  return {
+    id: todo.id,
+    title: todo.title,
+    description: todo.description,
+    completed: todo.completed,
+    completed_at: iso(todo.completed_at),
+    due_at: iso(todo.due_at),
+    priority: todos.priorityName(todo.priority),
+    created_at: todo.created_at.toISOString(),
+    updated_at: todo.updated_at.toISOString(),
+    version: todo.version,
+  };
+}
+
+export const list: AppRouteHandler<ListRoute> = async (c) => {
+  const query = c.req.valid('query');
+  const page = await todos.listTodos(c.get('user').id, query);
+  if (page.nextCursor) {
+    const next = new URL(c.req.url);
+    next.searchParams.set('cursor', page.nextCursor);
+    c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
+  }
+  return c.json({ data: page.todos.map(toTodo), next_cursor: page.nextCursor }, 200);
+};
+
+export const create: AppRouteHandler<CreateRoute> = async (c) => {
+  const todo = await todos.createTodo(c.get('user').id, c.req.valid('json'));
+  c.header('Location', `/v1/todos/${todo.id}`);
+  c.header('ETag', etagOf(todo.version));
+  return c.json(toTodo(todo), 201);
+};
+
+export const get: AppRouteHandler<GetRoute> = async (c) => {
+  const { id } = c.req.valid('param');
+  const todo = await todos.getTodo(c.get('user').id, id);
+  const etag = etagOf(todo.version);
+  c.header('ETag', etag);
+  if (noneMatchHits(c.req.valid('header')['if-none-match'], etag)) return c.body(null, 304);
+  return c.json(toTodo(todo), 200);
+};
+
+export const patch: AppRouteHandler<PatchRoute> = async (c) => {
+  const { id } = c.req.valid('param');
+  const todo = await todos.updateTodo(c.get('user').id, id, c.req.valid('json'));
+  c.header('ETag', etagOf(todo.version));
+  return c.json(toTodo(todo), 200);
+};
+
+export const remove: AppRouteHandler<RemoveRoute> = async (c) => {
+  const { id } = c.req.valid('param');
+  await todos.deleteTodo(c.get('user').id, id);
+  return c.body(null, 204);
+};

@@ -1,0 +1,203 @@
+import { z } from '@hono/zod-openapi';
+import { PRIORITIES, SORTS } from '../../services/todo-service.js';
+
+// The todo contract, written by hand: it changes only when someone means to change it.
+
+const codePoints = (s: string) => [...s].length;
+
+/** Text the database can store faithfully: no NUL characters, no lone UTF-16 surrogates. */
+const storableText = (s: string) => !s.includes('\u0000') && s.isWellFormed();
+const STORABLE_MESSAGE = 'Must not contain NUL characters or unpaired surrogates.';
+
+const TitleSchema = z
+  .string()
+  .trim()
+  .refine((s) => s.length > 0, 'Must not be empty or only white space.')
+  .refine((s) => codePoints(s) <= 1024, 'Must be at most 1024 characters.')
+  .refine(storableText, STORABLE_MESSAGE)
+  .openapi({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'What to do. 1 to 1024 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed.',
+    example: 'Buy oat milk',
+  });
+
+const DescriptionSchema = z
+  .string()
+  .refine((s) => codePoints(s) <= 8192, 'Must be at most 8192 characters.')
+  .refine(storableText, STORABLE_MESSAGE)
+  .nullable()
+  .openapi({ maxLength: 8192, description: 'Free text, up to 8192 characters, stored as sent; `null` when there is none.', example: 'The barista kind, two cartons.' });
+
+const DateTimeInput = z.iso
+  .datetime({ offset: true })
+  .max(64)
+  .transform((s) => new Date(s))
+  .refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, 'Must be between the years 0001 and 9999.');
+
+const DueAtSchema = DateTimeInput.nullable().openapi({
+  type: ['string', 'null'],
+  format: 'date-time',
+  maxLength: 64,
+  description: 'When it is due: an RFC 3339 timestamp with an offset (stored to the millisecond and returned in UTC), or `null`.',
+  example: '2026-12-01T17:00:00Z',
+});
+
+const PrioritySchema = z.enum(PRIORITIES).openapi({
+  description: 'One of `none`, `low`, `medium`, `high`, `urgent`; sorting by priority follows this order.',
+  example: 'high',
+});
+
+const timestamp = (description: string, example: string) =>
+  z.string().max(32).openapi({ format: 'date-time', description: `${description} RFC 3339, UTC, with \`Z\`.`, example });
+
+export const TodoSchema = z
+  .object({
+    id: z.uuid().openapi({ maxLength: 36, description: 'Assigned by the service: a UUIDv7, so ids sort by creation.', example: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f' }),
+    title: z.string().max(1024).openapi({ description: 'What to do (trimmed).', example: 'Buy oat milk' }),
+    description: z.string().max(8192).nullable().openapi({ description: 'Free text, or `null`.', example: 'The barista kind, two cartons.' }),
+    completed: z.boolean().openapi({ description: 'Whether it is done.', example: false }),
+    completed_at: z
+      .string()
+      .max(32)
+      .nullable()
+      .openapi({ format: 'date-time', description: 'Set by the service when `completed` turns true, cleared when it turns false. Read-only.', example: null }),
+    due_at: z.string().max(32).nullable().openapi({ format: 'date-time', description: 'When it is due, in UTC, or `null`.', example: '2026-12-01T17:00:00.000Z' }),
+    priority: PrioritySchema,
+    created_at: timestamp('When it was created. Read-only.', '2026-11-22T09:30:00.000Z'),
+    updated_at: timestamp('When it last changed. Read-only.', '2026-11-22T09:30:00.000Z'),
+    version: z.number().int().min(1).max(2_147_483_647).openapi({
+      format: 'int32', description: 'Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.', example: 1 }),
+  })
+  .openapi('Todo', { description: 'A todo. It belongs to the user who created it and is visible to no one else.' });
+
+export const TodoCreateSchema = z
+  .strictObject({
+    title: TitleSchema,
+    description: DescriptionSchema.optional(),
+    completed: z.boolean().optional().openapi({ description: 'Default `false`. `true` also sets `completed_at`.', example: false }),
+    due_at: DueAtSchema.optional(),
+    priority: PrioritySchema.optional().openapi({ description: 'Default `none`.' }),
+  })
+  .openapi('TodoCreate', {
+    description:
+      'A new todo. Only `title` is required. Any other field, including the read-only `id`, `completed_at`, `created_at`, `updated_at` and `version`, is a 422.',
+    example: { title: 'Buy oat milk', due_at: '2026-12-01T17:00:00Z', priority: 'high' },
+  });
+
+export const TodoPatchSchema = z
+  .strictObject({
+    title: TitleSchema.optional(),
+    description: DescriptionSchema.optional(),
+    completed: z.boolean().optional().openapi({ description: '`true` sets `completed_at` (if it was not done yet); `false` clears it.', example: true }),
+    due_at: DueAtSchema.optional(),
+    priority: PrioritySchema.optional(),
+  })
+  .openapi('TodoPatch', {
+    description:
+      'A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` or `due_at` (it is a 422 for fields that cannot be empty). Read-only and unknown fields are a 422. A patch that changes nothing does not change `version`.',
+    example: { completed: true, due_at: null },
+  });
+
+export const TodoListSchema = z
+  .object({
+    data: z.array(TodoSchema).max(100).openapi({ description: 'One page of todos, in the requested order.' }),
+    next_cursor: z.string().max(1024).nullable().openapi({
+      description: 'Pass as `cursor` to get the next page (with the same filters and sort); `null` on the last page.',
+      example: 'eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln',
+    }),
+  })
+  .openapi('TodoList', { description: 'A page of todos.' });
+
+export const TodoIdParamsSchema = z.object({
+  id: z.uuid().openapi({
+    param: { name: 'id', in: 'path' },
+    maxLength: 36,
+    description: "The todo's id. A todo of another user is a 404, exactly like one that does not exist.",
+    example: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f',
+  }),
+});
+
+const queryTimestamp = (name: string, description: string) =>
+  DateTimeInput.optional().openapi({
+    param: { name, in: 'query' },
+    type: 'string',
+    format: 'date-time',
+    maxLength: 64,
+    description,
+    example: '2026-12-01T00:00:00Z',
+  });
+
+export const ListTodosQuerySchema = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'Must be a whole number from 1 to 100.')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'Must be a whole number from 1 to 100.').max(100, 'Must be a whole number from 1 to 100.'))
+    .optional()
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1 to 100 (default 20).', example: 20 }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({
+      param: { name: 'cursor', in: 'query' },
+      description:
+        'The `next_cursor` of the previous page. Opaque; valid only with the same filters and sort it was issued for (a changed, tampered or foreign cursor is a 422). `limit` may change between pages.',
+    }),
+  completed: z
+    .enum(['true', 'false'], { error: 'Must be true or false.' })
+    .transform((v) => v === 'true')
+    .optional()
+    .openapi({ param: { name: 'completed', in: 'query' }, type: 'boolean', description: 'Only done (`true`) or not done (`false`) todos.', example: false }),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine(storableText, STORABLE_MESSAGE)
+    .optional()
+    .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves).', example: 'milk' }),
+  due_before: queryTimestamp('due_before', 'Only todos due strictly before this time (todos with no `due_at` are left out).'),
+  due_after: queryTimestamp('due_after', 'Only todos due strictly after this time (todos with no `due_at` are left out).'),
+  updated_since: queryTimestamp('updated_since', 'Only todos changed at or after this time: for incremental sync.'),
+  priority: z
+    .string()
+    .max(64)
+    .transform((v, ctx) => {
+      const values = v.split(',');
+      for (const value of values) {
+        if (!(PRIORITIES as readonly string[]).includes(value)) {
+          ctx.addIssue({ code: 'custom', message: `Must be a comma-separated list of ${PRIORITIES.join(', ')}.` });
+          return z.NEVER;
+        }
+      }
+      return [...new Set(values)] as (typeof PRIORITIES)[number][];
+    })
+    .optional()
+    .openapi({
+      param: { name: 'priority', in: 'query' },
+      type: 'string',
+      maxLength: 64,
+      pattern: '^(none|low|medium|high|urgent)(,(none|low|medium|high|urgent))*$',
+      description: 'Only these priorities: one value or a comma-separated list (`high,urgent`).',
+      example: 'high,urgent',
+    }),
+  sort: z
+    .enum(SORTS, { error: `Must be one of ${SORTS.join(', ')}.` })
+    .optional()
+    .openapi({
+      param: { name: 'sort', in: 'query' },
+      default: '-created_at',
+      description:
+        'Order: a field, ascending, or `-field`, descending; ties are broken by `id` in the same direction. Default `-created_at` (newest first). Todos with no `due_at` come last in `due_at` and first in `-due_at`. Priority order is none < low < medium < high < urgent.',
+      example: '-created_at',
+    }),
+});
+
+export const IfNoneMatchHeaderSchema = z.object({
+  'if-none-match': z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({ param: { name: 'if-none-match', in: 'header' }, description: 'An `ETag` from an earlier read: when it still matches, the answer is 304 with no body.', example: '"1"' }),
+});

@@ -1,0 +1,135 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { env, type Env } from '../env.js';
+import { devSecretPath, loadOrCreateDevSecret } from '../lib/dev-secret.js';
+import { isPlausibleEmail } from '../lib/email.js';
+import { ApiError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+
+/** Who a verified token says the caller is. */
+export interface TokenIdentity {
+  sub: string;
+  /** The `email` claim when it is a plausible address; null when absent or implausible. */
+  email: string | null;
+}
+
+const SECRET_ALGORITHMS = ['HS256'];
+const JWKS_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'];
+const CLOCK_TOLERANCE_SECONDS = 60;
+const JWKS_TIMEOUT_MS = 3000;
+// An unknown kid refetches the JWKS at most this often, so forged kids cannot hammer the provider.
+const JWKS_COOLDOWN_MS = 5000;
+const MAX_SUBJECT_LENGTH = 255;
+
+// RFC 6750: a Bearer token is a token68 string.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+type Verify = (token: string) => Promise<JWTPayload>;
+
+let verify: Verify | undefined;
+
+/** Verifies `Authorization: Bearer <JWT>`; throws 401 for any token it cannot trust, 503 when the JWKS is unreachable. */
+export async function authenticate(authorization: string | undefined): Promise<TokenIdentity> {
+  const token = bearerToken(authorization);
+  verify ??= createVerifier(env());
+  let payload: JWTPayload;
+  try {
+    payload = await verify(token);
+  } catch (error) {
+    if (error instanceof KeySetUnavailable) {
+      throw new ApiError('service_unavailable', {
+        detail: "The identity provider's signing keys could not be fetched; retry shortly.",
+        cause: error.cause,
+      });
+    }
+    throw unauthorized(rejection(error), error);
+  }
+  return identity(payload);
+}
+
+function bearerToken(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw unauthorized('This endpoint needs a bearer token: send `Authorization: Bearer <JWT>`.');
+  }
+  const match = BEARER.exec(authorization);
+  if (!match) throw unauthorized('The Authorization header must be `Bearer <JWT>`.');
+  return match[1]!;
+}
+
+function unauthorized(detail: string, cause?: unknown): ApiError {
+  return new ApiError('unauthorized', { detail, cause, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+}
+
+/** A safe, specific reason for a rejected token: never the token, never a key. */
+function rejection(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The token has expired.';
+  if (error instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted.";
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is not valid.";
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return 'The token is not signed by a trusted key.';
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) return claimRejection(error.claim, error.reason);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'The token is malformed.';
+  return 'The token is not valid.';
+}
+
+const CLAIM_NAMES: Record<string, string> = { iss: 'issuer', aud: 'audience', exp: 'expiry', nbf: 'start time', iat: 'issue time' };
+
+function claimRejection(claim: string, reason: string): string {
+  if (claim === 'nbf' && reason === 'check_failed') return 'The token is not valid yet.';
+  const name = `${CLAIM_NAMES[claim] ?? 'claim'} (\`${claim}\`)`;
+  return reason === 'missing' ? `The token has no ${name}.` : `The token's ${name} is not accepted.`;
+}
+
+function identity(payload: JWTPayload): TokenIdentity {
+  const { sub, email } = payload;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) {
+    throw unauthorized(`The token needs a subject (\`sub\`): a string of 1 to ${MAX_SUBJECT_LENGTH} characters.`);
+  }
+  // An odd email claim is no reason to lock a signed-in user out: it is ignored instead.
+  return { sub, email: isPlausibleEmail(email) ? email : null };
+}
+
+/** The verifier for the configured token source: a JWKS, the shared secret, or the local development secret. */
+function createVerifier(config: Env): Verify {
+  const claims: JWTVerifyOptions = {
+    requiredClaims: ['exp'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    issuer: config.authIssuer,
+    audience: config.authAudience,
+  };
+  if (config.authJwksUrl) {
+    const keys = remoteKeySet(new URL(config.authJwksUrl));
+    return async (token) => (await jwtVerify(token, keys, { ...claims, algorithms: JWKS_ALGORITHMS })).payload;
+  }
+  const secret = new TextEncoder().encode(config.authJwtSecret ?? developmentSecret(config.dataDir));
+  return async (token) => (await jwtVerify(token, secret, { ...claims, algorithms: SECRET_ALGORITHMS })).payload;
+}
+
+function developmentSecret(dataDir: string): string {
+  const secret = loadOrCreateDevSecret(dataDir);
+  logger.warn(
+    { secret_file: devSecretPath(dataDir) },
+    'No AUTH_JWT_SECRET or AUTH_JWKS_URL: verifying tokens with the local development secret; `npm run token -- --email you@example.com` prints one',
+  );
+  return secret;
+}
+
+/** The JWKS could not be fetched or used: the provider's problem, not the caller's (503, not 401). */
+class KeySetUnavailable extends Error {
+  override name = 'KeySetUnavailable';
+}
+
+/** jose's cached remote JWKS (refetched on an unknown kid), with fetch failures told apart from bad tokens. */
+function remoteKeySet(url: URL): JWTVerifyGetKey {
+  const jwks = createRemoteJWKSet(url, { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS });
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      const tokenProblem =
+        error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported;
+      if (tokenProblem) throw error;
+      throw new KeySetUnavailable(`JWKS at ${url.origin}${url.pathname} is unavailable`, { cause: error });
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newUser, type Call, type TodoClient } from '../helpers/todo-client.js';
+
+/** A 404 body without the parts that differ per request. */
+const comparable = (res: Call) => {
+  const { request_id: _id, instance: _instance, ...rest } = res.body as Record<string, unknown>;
+  return { status: res.status, contentType: res.headers.get('content-type'), body: rest };
+};
+
+describe("isolation: user B and user A's todos", () => {
+  let t: TestApp;
+  let alice: TodoClient;
+  let bob: TodoClient;
+  let aliceTodos: Array<Record<string, unknown> & { id: string }>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    alice = await newUser(t);
+    bob = await newUser(t);
+    aliceTodos = [];
+    for (const title of ['alpha secret', 'beta secret', 'gamma']) {
+      aliceTodos.push((await alice.create({ title, description: 'only for alice', priority: 'high', due_at: '2026-12-24T00:00:00Z' })).body);
+    }
+    await bob.create({ title: 'bob own todo' });
+  });
+  afterAll(() => t.close());
+
+  const operations: Array<[string, (c: TodoClient, id: string) => Promise<Call>]> = [
+    ['GET', (c, id) => c.get(id)],
+    ['GET with If-None-Match', (c, id) => c.get(id, { 'if-none-match': '"1"' })],
+    ['PATCH', (c, id) => c.patch(id, { title: 'stolen', completed: true })],
+    ['DELETE', (c, id) => c.remove(id)],
+  ];
+
+  it.each(operations)('%s on an id of A is a 404 identical to one for a random id', async (_name, op) => {
+    for (const todo of aliceTodos) {
+      const theirs = await op(bob, todo.id);
+      const random = await op(bob, randomUUID());
+      expect(theirs.status).toBe(404);
+      expect(comparable(theirs)).toEqual(comparable(random));
+      expect(theirs.headers.get('etag')).toBeNull();
+    }
+  });
+
+  it("B's lists, filters, sorts and searches never contain A's todos", async () => {
+    const queries: Array<Record<string, string | number>> = [
+      {},
+      { q: 'secret' },
+      { q: 'alice' },
+      { priority: 'high' },
+      { completed: 'false' },
+      { due_after: '2026-01-01T00:00:00Z' },
+      { updated_since: '2000-01-01T00:00:00Z' },
+      { sort: 'due_at' },
+      { sort: '-priority', limit: 1 },
+    ];
+    for (const query of queries) {
+      const rows = await bob.listAll(query);
+      expect(rows.every((r) => r.title === 'bob own todo'), JSON.stringify(query)).toBe(true);
+    }
+  });
+
+  it("A's cursor shows B nothing of A's", async () => {
+    const page = await alice.list({ limit: 1 });
+    const res = await bob.list({ limit: 1, cursor: page.body.next_cursor });
+    expect(res.status).toBe(422);
+  });
+
+  it("A's todos are unchanged afterwards", async () => {
+    for (const todo of aliceTodos) {
+      const res = await alice.get(todo.id);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(todo);
+    }
+    expect(await alice.listAll()).toHaveLength(3);
+  });
+});

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { database } from '../../src/db/database.js';
+import { listTodos, SORTS } from '../../src/services/todo-service.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { expectedOrder } from '../helpers/todo-order.js';
+
+type Todo = { id: string; title: string; due_at: string | null; priority: string; created_at: string; updated_at: string; completed: boolean };
+
+describe('GET /v1/todos', () => {
+  let t: TestApp;
+  let me: TodoClient;
+  let mine: Todo[];
+  beforeAll(async () => {
+    t = await startTestApp();
+    me = await newUser(t);
+    mine = [];
+    const priorities = ['none', 'low', 'medium', 'high', 'urgent'];
+    for (let i = 0; i < 23; i += 1) {
+      const res = await me.create({
+        title: i % 4 === 0 ? `Buy MILK ${i}` : `Task ${i}`,
+        description: i % 5 === 0 ? 'remember the 100% juice_box' : null,
+        completed: i % 3 === 0,
+        due_at: i % 2 === 0 ? new Date(Date.UTC(2026, 11, 1 + (i % 7))).toISOString() : null,
+        priority: priorities[i % 5],
+      });
+      mine.push(res.body);
+    }
+    // Some rows share a created_at, so that ties are really broken by id.
+    await t.db.query("UPDATE todos SET created_at = '2026-11-01T00:00:00Z' WHERE id = ANY($1)", [mine.slice(0, 6).map((r) => r.id)]);
+    mine = (await me.listAll({ limit: 100 })) as Todo[];
+  });
+  afterAll(() => t.close());
+
+  it('returns the newest first by default, 20 per page, with next_cursor and Link', async () => {
+    const res = await me.list();
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(20);
+    expect(res.body.data.map((r: Todo) => r.id)).toEqual(expectedOrder(mine, '-created_at').slice(0, 20));
+    expect(res.body.next_cursor).toEqual(expect.any(String));
+    expect(res.headers.get('link')).toBe(`</v1/todos?cursor=${encodeURIComponent(res.body.next_cursor)}>; rel="next"`);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    const last = await me.list({ cursor: res.body.next_cursor });
+    expect(last.body.data).toHaveLength(3);
+    expect(last.body.next_cursor).toBeNull();
+    expect(last.headers.get('link')).toBeNull();
+  });
+
+  it.each(SORTS)('sort=%s walks every todo once, in order, ties broken by id', async (sort) => {
+    const walked = await me.listAll({ sort, limit: 4 });
+    expect(walked.map((r) => r.id)).toEqual(expectedOrder(mine, sort));
+  });
+
+  it.each([
+    [{ completed: 'true' }, (r: Todo) => r.completed],
+    [{ completed: 'false' }, (r: Todo) => !r.completed],
+    [{ q: 'milk' }, (r: Todo) => /milk/i.test(r.title)],
+    [{ q: '100%' }, (r: Todo) => r.title.includes('100%') || r.id === '' || (r as unknown as { description: string }).description?.includes('100%')],
+    [{ q: 'e_b' }, (r: Todo) => ((r as unknown as { description: string }).description ?? '').includes('e_b')],
+    [{ priority: 'high,urgent' }, (r: Todo) => r.priority === 'high' || r.priority === 'urgent'],
+    [{ due_before: '2026-12-03T00:00:00Z' }, (r: Todo) => r.due_at !== null && Date.parse(r.due_at) < Date.parse('2026-12-03T00:00:00Z')],
+    [{ due_after: '2026-12-03T00:00:00Z' }, (r: Todo) => r.due_at !== null && Date.parse(r.due_at) > Date.parse('2026-12-03T00:00:00Z')],
+  ])('filter %j', async (query, keep) => {
+    const expected = expectedOrder(mine.filter(keep), '-created_at');
+    expect(expected.length).toBeGreaterThan(0);
+    expect((await me.listAll({ ...query, limit: 5 })).map((r) => r.id)).toEqual(expected);
+  });
+
+  it('updated_since returns what changed at or after the given time', async () => {
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const changed = await me.patch(mine[3]!.id, { title: 'changed' });
+    const rows = await me.listAll({ updated_since: since });
+    expect(rows.map((r) => r.id)).toEqual([changed.body.id]);
+  });
+
+  it('combines filters with any sort', async () => {
+    const rows = await me.listAll({ completed: 'false', priority: 'none,low,medium', sort: 'due_at', limit: 3 });
+    const expected = expectedOrder(mine.filter((r) => !r.completed && ['none', 'low', 'medium'].includes(r.priority)), 'due_at');
+    expect(rows.map((r) => r.id)).toEqual(expected);
+  });
+
+  describe('cursors', () => {
+    let cursor: string;
+    beforeAll(async () => {
+      cursor = (await me.list({ limit: 2, sort: 'priority' })).body.next_cursor;
+    });
+
+    it('a tampered cursor is a 422 that names query.cursor', async () => {
+      const flipped = cursor.slice(0, 5) + (cursor[5] === 'A' ? 'B' : 'A') + cursor.slice(6);
+      for (const bad of [flipped, `${cursor}x`, cursor.split('.')[0]!, 'garbage', '..', 'e30.AAAAAAAAAAAAAAAAAAAAAA']) {
+        const res = await me.list({ limit: 2, sort: 'priority', cursor: bad });
+        expect(res.status, bad).toBe(422);
+        expect(res.body.errors).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
+      }
+    });
+
+    it('a cursor is bound to the sort and filters it was issued for, not the page size', async () => {
+      expect((await me.list({ limit: 2, sort: '-priority', cursor })).status).toBe(422);
+      expect((await me.list({ limit: 2, sort: 'priority', completed: 'true', cursor })).status).toBe(422);
+      expect((await me.list({ limit: 7, sort: 'priority', cursor })).status).toBe(200);
+    });
+
+    it("another user's cursor is a 422", async () => {
+      const other = await newUser(t);
+      expect((await other.list({ limit: 2, sort: 'priority', cursor })).status).toBe(422);
+    });
+  });
+
+  it.each([
+    ['limit', '0'],
+    ['limit', '101'],
+    ['limit', '-1'],
+    ['limit', 'ten'],
+    ['limit', '1.5'],
+    ['sort', 'title'],
+    ['completed', 'yes'],
+    ['priority', 'high,critical'],
+    ['due_before', '2026-13-01T00:00:00Z'],
+    ['updated_since', 'yesterday'],
+    ['q', ''],
+    ['unknown', '1'],
+  ])('422 for %s=%s', async (name, value) => {
+    const res = await me.list({ [name]: value });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(`query.${name}`);
+  });
+
+  it('422 for a repeated query parameter', async () => {
+    const res = await me.raw('GET', '/v1/todos?limit=5&limit=6');
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('list query plans', () => {
+  let t: TestApp;
+  let userId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    // Enough rows, over many users, that a sequential scan would be the planner's choice without an index.
+    await t.db.query(`
+      INSERT INTO users (id, subject) SELECT gen_random_uuid(), 'bulk-' || g FROM generate_series(1, 50) g;
+      INSERT INTO todos (id, user_id, title, priority, due_at, completed, created_at, updated_at)
+      SELECT gen_random_uuid(), u.id, 'bulk ' || g, g % 5, CASE WHEN g % 3 = 0 THEN NULL ELSE now() + g * interval '1 hour' END,
+             false, now() - g * interval '1 minute', now() - g * interval '1 minute'
+      FROM users u CROSS JOIN generate_series(1, 400) g;
+      ANALYZE todos;
+    `);
+    userId = (await t.db.query<{ id: string }>("SELECT id FROM users WHERE subject = 'bulk-1'"))[0]!.id;
+  });
+  afterAll(() => t.close());
+
+  it.each(SORTS)('sort=%s reads a page through an index, with and without a cursor', async (sort) => {
+    const sql: string[] = [];
+    const sequelize = database();
+    const previous = sequelize.options.logging;
+    sequelize.options.logging = (line: string) => sql.push(line.replace(/^Executing \([^)]*\): /, ''));
+    try {
+      const first = await listTodos(userId, { sort, limit: 20 });
+      await listTodos(userId, { sort, limit: 20, cursor: first.nextCursor ?? undefined });
+    } finally {
+      sequelize.options.logging = previous;
+    }
+    expect(sql).toHaveLength(2);
+    for (const statement of sql) {
+      const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement}`)).map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan, plan).toMatch(/Index Scan( Backward)? using todos_user_/);
+      expect(plan, plan).not.toMatch(/Seq Scan|Sort\b/);
+    }
+  });
+});

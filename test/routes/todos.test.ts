@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newUser, todoClient, type TodoClient } from '../helpers/todo-client.js';
+
+const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('todos', () => {
+  let t: TestApp;
+  let me: TodoClient;
+  beforeAll(async () => {
+    t = await startTestApp();
+    me = await newUser(t);
+  });
+  afterAll(() => t.close());
+
+  const rowOf = async (id: string) => (await t.db.query('SELECT * FROM todos WHERE id = $1', [id]))[0];
+
+  describe('POST /v1/todos', () => {
+    it('creates a todo with defaults, Location and ETag', async () => {
+      const res = await me.create({ title: '  Buy oat milk  ' });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        title: 'Buy oat milk',
+        description: null,
+        completed: false,
+        completed_at: null,
+        due_at: null,
+        priority: 'none',
+        created_at: expect.stringMatching(ISO_Z),
+        updated_at: res.body.created_at,
+        version: 1,
+      });
+      expect(res.body.id[14]).toBe('7');
+      expect(res.headers.get('location')).toBe(`/v1/todos/${res.body.id}`);
+      expect(res.headers.get('etag')).toBe('"1"');
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      expect(await rowOf(res.body.id)).toMatchObject({ title: 'Buy oat milk', version: 1, priority: 0 });
+    });
+
+    it('takes every writable field; completed sets completed_at; due_at comes back in UTC', async () => {
+      const res = await me.create({
+        title: 'Ship it',
+        description: 'Line one\nLine two',
+        completed: true,
+        due_at: '2026-12-01T18:00:00+01:00',
+        priority: 'urgent',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ description: 'Line one\nLine two', completed: true, due_at: '2026-12-01T17:00:00.000Z', priority: 'urgent' });
+      expect(res.body.completed_at).toMatch(ISO_Z);
+    });
+
+    it('accepts exactly 1024 characters of title, counted in code points', async () => {
+      expect((await me.create({ title: '😀'.repeat(1024) })).status).toBe(201);
+      expect((await me.create({ title: 'x'.repeat(1025) })).status).toBe(422);
+      expect((await me.create({ title: 'x', description: 'd'.repeat(8192) })).status).toBe(201);
+      expect((await me.create({ title: 'x', description: 'd'.repeat(8193) })).status).toBe(422);
+    });
+
+    it.each([
+      [{}, 'body.title'],
+      [{ title: '' }, 'body.title'],
+      [{ title: '   ' }, 'body.title'],
+      [{ title: 7 }, 'body.title'],
+      [{ title: 'x', priority: 'critical' }, 'body.priority'],
+      [{ title: 'x', completed: 'yes' }, 'body.completed'],
+      [{ title: 'x', due_at: 'tomorrow' }, 'body.due_at'],
+      [{ title: 'x', due_at: '2026-02-30T10:00:00Z' }, 'body.due_at'],
+      [{ title: 'x', colour: 'red' }, 'body.colour'],
+    ])('422 for %j, naming %s', async (body, path) => {
+      const before = await t.db.query('SELECT count(*)::int AS n FROM todos');
+      const res = await me.create(body);
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('validation_failed');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+      expect(await t.db.query('SELECT count(*)::int AS n FROM todos')).toEqual(before);
+    });
+
+    it.each(['id', 'created_at', 'updated_at', 'completed_at', 'version'])('422 for the read-only field %s', async (field) => {
+      const res = await me.create({ title: 'x', [field]: field === 'version' ? 3 : '2026-01-01T00:00:00Z' });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ path: `body.${field}`, message: 'This field is read-only.' }]);
+    });
+
+    it('401 without a token', async () => {
+      const res = await todoClient(t).create({ title: 'x' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    });
+  });
+
+  describe('GET /v1/todos/{id}', () => {
+    it('returns the todo with its ETag, and 304 for a matching If-None-Match', async () => {
+      const created = await me.create({ title: 'Read me' });
+      const res = await me.get(created.body.id);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(created.body);
+      expect(res.headers.get('etag')).toBe('"1"');
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+
+      const cached = await me.get(created.body.id, { 'if-none-match': '"1"' });
+      expect(cached.status).toBe(304);
+      expect(cached.body).toBeUndefined();
+      expect(cached.headers.get('etag')).toBe('"1"');
+      expect((await me.get(created.body.id, { 'if-none-match': 'W/"1", "9"' })).status).toBe(304);
+      expect((await me.get(created.body.id, { 'if-none-match': '"2"' })).status).toBe(200);
+    });
+
+    it('404 for an id that does not exist; 422 for one that is not a UUID', async () => {
+      const missing = await me.get(randomUUID());
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ code: 'not_found', detail: 'No todo with this id.' });
+      const malformed = await me.get('not-a-uuid');
+      expect(malformed.status).toBe(422);
+      expect(malformed.body.errors[0].path).toBe('path.id');
+    });
+  });
+
+  describe('PATCH /v1/todos/{id}', () => {
+    it('applies a merge patch: absent unchanged, null clears, version +1, new ETag', async () => {
+      const created = await me.create({ title: 'Patch me', description: 'keep?', due_at: '2026-12-01T00:00:00Z', priority: 'low' });
+      const res = await me.patch(created.body.id, { description: null, priority: 'high' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ title: 'Patch me', description: null, due_at: '2026-12-01T00:00:00.000Z', priority: 'high', version: 2 });
+      expect(res.headers.get('etag')).toBe('"2"');
+      expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.body.updated_at));
+      expect(await rowOf(created.body.id)).toMatchObject({ description: null, priority: 3, version: 2 });
+    });
+
+    it('accepts application/merge-patch+json', async () => {
+      const created = await me.create({ title: 'Merge' });
+      const res = await me.raw('PATCH', `/v1/todos/${created.body.id}`, { due_at: '2027-01-01T00:00:00Z' }, { 'content-type': 'application/merge-patch+json' });
+      expect(res.status).toBe(200);
+      expect(res.body.due_at).toBe('2027-01-01T00:00:00.000Z');
+    });
+
+    it('keeps completed_at: set when completed turns true, kept while true, cleared when false', async () => {
+      const created = await me.create({ title: 'Finish' });
+      const done = await me.patch(created.body.id, { completed: true });
+      expect(done.body.completed_at).toMatch(ISO_Z);
+      const again = await me.patch(done.body.id, { completed: true, title: 'Finish!' });
+      expect(again.body.completed_at).toBe(done.body.completed_at);
+      expect(again.body.version).toBe(3);
+      const undone = await me.patch(done.body.id, { completed: false });
+      expect(undone.body).toMatchObject({ completed: false, completed_at: null, version: 4 });
+    });
+
+    it('a patch that changes nothing keeps version and updated_at', async () => {
+      const created = await me.create({ title: 'Same', priority: 'low' });
+      for (const patch of [{}, { title: 'Same' }, { priority: 'low', description: null }]) {
+        const res = await me.patch(created.body.id, patch);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(created.body);
+      }
+    });
+
+    it.each([
+      [{ title: null }, 'body.title'],
+      [{ completed: null }, 'body.completed'],
+      [{ priority: null }, 'body.priority'],
+      [{ version: 5 }, 'body.version'],
+      [{ id: randomUUID() }, 'body.id'],
+      [{ nope: 1 }, 'body.nope'],
+    ])('422 for %j and nothing changes', async (patch, path) => {
+      const created = await me.create({ title: 'Guarded' });
+      const res = await me.patch(created.body.id, patch);
+      expect(res.status).toBe(422);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+      expect((await me.get(created.body.id)).body).toEqual(created.body);
+    });
+
+    it('404 for an id that does not exist', async () => {
+      expect((await me.patch(randomUUID(), { title: 'x' })).status).toBe(404);
+    });
+  });
+
+  describe('DELETE /v1/todos/{id}', () => {
+    it('204, then 404 for a second delete and for a read', async () => {
+      const created = await me.create({ title: 'Delete me' });
+      const res = await me.remove(created.body.id);
+      expect(res.status).toBe(204);
+      expect(res.body).toBeUndefined();
+      expect(await rowOf(created.body.id)).toBeUndefined();
+      expect((await me.remove(created.body.id)).status).toBe(404);
+      expect((await me.get(created.body.id)).status).toBe(404);
+    });
+  });
+});
