@@ -1,12 +1,13 @@
 import { buildApp } from '../../src/app.js';
 import { closeDatabase, openDatabase } from '../../src/db/database.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
+import { assertResponseMatchesSpec } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   app: AppOpenAPI;
   db: TestDatabase;
-  /** A request through the app's fetch handler, as a client would send it. */
+  /** A request through the app's fetch handler, as a client would send it; the response is checked against the spec. */
   request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -34,7 +35,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   return {
     app,
     db,
-    request: async (path, init) => app.request(path, init),
+    request: async (path, init) => {
+      const response = await app.request(path, init);
+      // Routes that only a test mounts are not in the product's contract.
+      if (!path.startsWith('/__test/')) await assertResponseMatchesSpec(init?.method ?? 'GET', path, response);
+      return response;
+    },
     close: async () => {
       await closeDatabase();
       await db.drop();

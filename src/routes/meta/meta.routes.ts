@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { problemResponses, REQUEST_ID_HEADER } from '../../lib/openapi.js';
-import { DocsAssetParamsSchema, HtmlSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema } from './meta.schemas.js';
+import { DocsAssetParamsSchema, HtmlSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema, TextFileSchema } from './meta.schemas.js';
 
 const tags = ['Operations'];
 const headers = { 'X-Request-Id': REQUEST_ID_HEADER };
@@ -26,7 +26,7 @@ export const openapiYaml = createRoute({
   summary: 'The OpenAPI document (YAML)',
   description: 'This document, as YAML: byte for byte the file the repository commits at `openapi/openapi.yaml`.',
   responses: {
-    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/yaml': { schema: z.string() } } },
+    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/yaml': { schema: TextFileSchema } } },
     ...problemResponses(500),
   },
 });
@@ -57,9 +57,9 @@ export const docsAsset = createRoute({
       description: 'The file.',
       headers,
       content: {
-        'text/css': { schema: z.string() },
-        'text/javascript': { schema: z.string() },
-        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+        'text/css': { schema: TextFileSchema },
+        'text/javascript': { schema: TextFileSchema },
+        'image/png': { schema: TextFileSchema.openapi({ format: 'binary' }) },
       },
     },
     ...problemResponses(404, 500),

@@ -4,10 +4,14 @@ export const OpenAPIDocumentSchema = z
   .record(z.string(), z.unknown())
   .openapi('OpenAPIDocument', { description: 'This OpenAPI 3.1 document.' });
 
-export const HtmlSchema = z.string().openapi({ description: 'An HTML page.' });
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+export const HtmlSchema = z.string().max(MAX_DOCUMENT_BYTES).openapi({ description: 'An HTML page.' });
+
+export const TextFileSchema = z.string().max(MAX_DOCUMENT_BYTES).openapi({ description: 'The file.' });
 
 export const DocsAssetParamsSchema = z.object({
-  asset: z.string().openapi({
+  asset: z.string().max(64).openapi({
     param: { name: 'asset', in: 'path' },
     description: 'A file of the Swagger UI page.',
     example: 'swagger-ui.css',
@@ -15,7 +19,7 @@ export const DocsAssetParamsSchema = z.object({
 });
 
 export const ProblemPageParamsSchema = z.object({
-  slug: z.string().openapi({
+  slug: z.string().max(64).openapi({
     param: { name: 'slug', in: 'path' },
     description: 'The last segment of a problem `type` URI.',
     example: 'validation-failed',
