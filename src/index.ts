@@ -20,7 +20,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(
 
 try {
   const running = await startServer(config);
-  logger.info({ url: running.url, docs: `${running.url}/docs`, embedded_database: Boolean(running.embedded) }, `Todo API listening on ${running.url} (docs: ${running.url}/docs)`);
+  const devTokens = !config.authJwtSecret && !config.authJwksUrl;
+  const hint = devTokens ? '; get a token with: npm run token -- --email you@example.com' : '';
+  logger.info(
+    { url: running.url, docs: `${running.url}/docs`, embedded_database: Boolean(running.embedded), dev_tokens: devTokens },
+    `Todo API listening on ${running.url} (docs: ${running.url}/docs)${hint}`,
+  );
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkedFetch } from '../helpers/contract.js';
 import { startEmbeddedDatabase } from '../../src/db/embedded.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 
@@ -25,10 +26,12 @@ describe('npm start with no DATABASE_URL', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts an embedded PostgreSQL in DATA_DIR, serves, and stops it cleanly on SIGTERM', async () => {
-    const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
+    const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: '', AUTH_JWT_SECRET: '' });
     const url = await server.ready;
-    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
-    const docs = await fetch(`${url}/docs`);
+    const banner = server.logs.find((l) => String(l.msg).startsWith('Todo API listening'));
+    expect(banner?.msg).toBe(`Todo API listening on ${url} (docs: ${url}/docs); get a token with: npm run token -- --email you@example.com`);
+    expect((await checkedFetch(`${url}/health/ready`)).status).toBe(200);
+    const docs = await checkedFetch(`${url}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui-bundle.js');
     expect(await server.stop('SIGTERM')).toBe(0);
@@ -42,7 +45,7 @@ describe('npm start with no DATABASE_URL', () => {
 
     const server = spawnServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
     const url = await server.ready;
-    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    expect((await checkedFetch(`${url}/health/ready`)).status).toBe(200);
     expect(server.logs.some((l) => l.msg === 'migration applied')).toBe(false);
     expect(await server.stop('SIGINT')).toBe(0);
 

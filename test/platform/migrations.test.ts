@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedFetch } from '../helpers/contract.js';
 import { createSequelize } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/database.js';
 import { createMigrator, shippedMigrationNames } from '../../src/db/migrator.js';
@@ -68,7 +69,7 @@ describe('two instances starting together on an empty database', () => {
     const servers = [spawnServer({ DATABASE_URL: db.url }), spawnServer({ DATABASE_URL: db.url })];
     try {
       const urls = await Promise.all(servers.map((s) => s.ready));
-      for (const url of urls) expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      for (const url of urls) expect((await checkedFetch(`${url}/health/ready`)).status).toBe(200);
       const applied = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'migration applied').map((l) => l.migration));
       expect(applied.sort()).toEqual(shippedMigrationNames());
       const rows = await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
