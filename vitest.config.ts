@@ -9,6 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTH_JWT_SECRET: 'test-only-hs256-secret-0123456789abcdefg' },
+    // Suites send many requests as one user: the rate limit is tested on its own, with a small limit.
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTH_JWT_SECRET: 'test-only-hs256-secret-0123456789abcdefg', RATE_LIMIT_REQUESTS: '1000000' },
   },
 });

@@ -62,6 +62,10 @@ const schema = z.object({
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  DB_TRANSACTION_RETRIES: int(2, 0, 10),
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_REQUESTS: int(600, 1, 1_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
   AUTH_JWT_SECRET: secretText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   AUTH_JWKS_URL: httpUrl,
   AUTH_ISSUER: optionalText,
@@ -94,6 +98,10 @@ export interface Env {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   /** HS256 shared secret; with neither this nor a JWKS URL, development uses `<dataDir>/dev-jwt-secret`. */
+  /** How many times a request whose transaction hit a serialization failure or deadlock is re-run. */
+  dbTransactionRetries: number;
+  /** Per-user token bucket, per instance: `requests` per `windowSeconds`, refilled continuously. */
+  rateLimit: { enabled: boolean; requests: number; windowSeconds: number };
   authJwtSecret: string | undefined;
   /** A remote JWKS (EdDSA, ES256, RS256); exclusive with authJwtSecret. */
   authJwksUrl: string | undefined;
@@ -173,6 +181,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dbTransactionRetries: e.DB_TRANSACTION_RETRIES,
+    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     authJwtSecret: e.AUTH_JWT_SECRET,
     authJwksUrl: e.AUTH_JWKS_URL,
     authIssuer: e.AUTH_ISSUER,

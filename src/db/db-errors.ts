@@ -51,3 +51,9 @@ export function describeDatabaseError(error: unknown): string {
   const code = d?.code ? ` (${d.code})` : '';
   return `${message}${code}`;
 }
+
+/** A serialization failure or deadlock: the transaction did nothing, and the whole request may be re-run. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '40001' || code === '40P01';
+}

@@ -20,6 +20,8 @@ export interface EmbeddedOptions {
   database?: string;
   port?: number;
   onLog?: (message: string) => void;
+  /** Extra server flags appended to the defaults, e.g. `['-c', 'shared_preload_libraries=pg_stat_statements']`. */
+  postgresFlags?: string[];
 }
 
 /** A free TCP port on the loopback interface. */
@@ -61,7 +63,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--no-instructions'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.postgresFlags ?? [])],
     onLog,
     onError: (e: unknown) => onLog(String(e)),
   });

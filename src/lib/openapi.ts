@@ -67,6 +67,35 @@ export const PRIVATE_NO_STORE_HEADER: HeaderObject = {
   schema: { type: 'string', maxLength: 32 },
 };
 
+export const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
+  description: '`true` when this is the stored response to an earlier request with the same `Idempotency-Key`.',
+  required: false,
+  schema: { type: 'string', maxLength: 4 },
+};
+
+const RATE_LIMIT_HEADERS: Record<string, HeaderObject> = {
+  RateLimit: {
+    description:
+      'IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.',
+    required: false,
+    schema: { type: 'string', maxLength: 128 },
+  },
+  'RateLimit-Policy': {
+    description: 'IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.',
+    required: false,
+    schema: { type: 'string', maxLength: 128 },
+  },
+};
+
+/** Adds the RateLimit headers to every 2xx and 4xx response of a rate-limited (/v1) route. */
+export function withRateLimitHeaders<R extends Record<string | number, { headers?: unknown }>>(responses: R): R {
+  const out: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(responses)) {
+    out[status] = /^[24]/.test(status) ? { ...response, headers: { ...(response.headers as object), ...RATE_LIMIT_HEADERS } } : response;
+  }
+  return out as R;
+}
+
 /** A string header of the contract: every string in it has a bounded length. */
 export function stringHeader(description: string, { required = true, maxLength = 2048 } = {}): HeaderObject {
   return { description, required, schema: { type: 'string', maxLength } };

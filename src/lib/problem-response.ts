@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
-import { isDatabaseUnavailable } from '../db/db-errors.js';
+import { isDatabaseUnavailable, isRetryableTransactionError } from '../db/db-errors.js';
 import { ApiError, type FieldError } from './errors.js';
 import { logger } from './logger.js';
 import { PROBLEMS, codeForStatus, problemType } from './problems.js';
@@ -35,6 +35,12 @@ export function toApiError(error: unknown): ApiError {
     // Hono's own messages ("Malformed JSON in request body") are safe to show; others are not.
     const detail = error.status === 400 && /JSON/i.test(error.message) ? 'The request body is not valid JSON.' : undefined;
     return new ApiError(code, { detail, cause: error });
+  }
+  if (isRetryableTransactionError(error)) {
+    return new ApiError('service_unavailable', {
+      detail: 'The request kept conflicting with concurrent requests. Nothing was changed; retry shortly.',
+      cause: error,
+    });
   }
   if (isDatabaseUnavailable(error)) {
     return new ApiError('service_unavailable', {

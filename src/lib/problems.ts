@@ -29,6 +29,11 @@ export const PROBLEMS = {
     title: 'Conflict',
     description: 'The request conflicts with the current state of the resource.',
   },
+  idempotency_key_in_use: {
+    status: 409,
+    title: 'Idempotency key in use',
+    description: 'A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.',
+  },
   precondition_failed: {
     status: 412,
     title: 'Precondition failed',
@@ -48,6 +53,12 @@ export const PROBLEMS = {
     status: 422,
     title: 'Request validation failed',
     description: 'The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency key reused',
+    description:
+      'This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.',
   },
   rate_limited: {
     status: 429,

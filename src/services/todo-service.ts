@@ -1,4 +1,4 @@
-import { Op, literal, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, literal, type WhereOptions } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import { Todo } from '../db/models/index.js';
 import { ApiError } from '../lib/errors.js';
@@ -43,13 +43,23 @@ function owned(userId: string, where: WhereOptions<Todo> = {}): WhereOptions<Tod
   return { ...where, user_id: userId } as WhereOptions<Todo>;
 }
 
-/** `column IS DISTINCT FROM value`, for nullable and non-null columns alike. */
-function distinctFrom(column: string, value: unknown): WhereOptions {
-  if (value === null) return { [column]: { [Op.not]: null } };
-  return { [Op.or]: [{ [column]: { [Op.is]: null } }, { [column]: { [Op.ne]: value } }] };
+const notFound = () => new ApiError('not_found', { detail: 'No todo with this id.' });
+
+/** The versions a conditional write may apply to: undefined when unconditional, 'any' for `If-Match: *`. */
+export type ExpectedVersions = 'any' | number[] | undefined;
+
+function versionCondition(expected: ExpectedVersions): WhereOptions {
+  return Array.isArray(expected) ? { version: { [Op.in]: expected.length > 0 ? expected : [0] } } : {};
 }
 
-const notFound = () => new ApiError('not_found', { detail: 'No todo with this id.' });
+/** After a conditional write matched nothing: 404 if the todo is not the caller's, else 412 or unchanged. */
+async function explainNoMatch(userId: string, id: string, expected: ExpectedVersions): Promise<Todo> {
+  const todo = await getTodo(userId, id);
+  if (Array.isArray(expected) && !expected.includes(todo.version)) {
+    throw new ApiError('precondition_failed', { detail: `The todo is at version ${todo.version}: If-Match does not match its ETag. Nothing was changed.` });
+  }
+  return todo;
+}
 
 export async function createTodo(userId: string, input: TodoInput): Promise<Todo> {
   const now = new Date();
@@ -75,39 +85,54 @@ export async function getTodo(userId: string, id: string): Promise<Todo> {
   return todo;
 }
 
+/** The patchable columns, with the SQL type their bind parameter is compared as. */
+const PATCH_COLUMNS = { title: 'text', description: 'text', due_at: 'timestamptz', priority: 'smallint', completed: 'boolean' } as const;
+
 /**
  * Applies a merge patch in one UPDATE that also bumps `version` and keeps `completed_at`.
- * A patch that changes nothing matches no row; then the todo is read to tell "unchanged" from 404.
+ * Every value is a bind parameter (never inlined: Sequelize would read a `$1` inside a value as
+ * a parameter). A patch that changes nothing matches no row; then the todo is read to tell
+ * "unchanged" from 404 and 412.
  */
-export async function updateTodo(userId: string, id: string, patch: TodoPatch): Promise<Todo> {
-  const values: Record<string, unknown> = {};
-  const changed: WhereOptions[] = [];
-  const set = (column: string, value: unknown) => {
-    values[column] = value;
-    changed.push(distinctFrom(column, value));
+export async function updateTodo(userId: string, id: string, patch: TodoPatch, expected?: ExpectedVersions): Promise<Todo> {
+  const values: Partial<Record<keyof typeof PATCH_COLUMNS, unknown>> = {
+    title: patch.title,
+    description: patch.description,
+    due_at: patch.due_at,
+    priority: patch.priority === undefined ? undefined : priorityRank(patch.priority),
+    completed: patch.completed,
   };
-  if (patch.title !== undefined) set('title', patch.title);
-  if (patch.description !== undefined) set('description', patch.description);
-  if (patch.due_at !== undefined) set('due_at', patch.due_at);
-  if (patch.priority !== undefined) set('priority', priorityRank(patch.priority));
-  if (patch.completed !== undefined) {
-    set('completed', patch.completed);
-    const now = Todo.sequelize!.escape(new Date().toISOString());
-    values.completed_at = literal(patch.completed ? `CASE WHEN completed THEN completed_at ELSE ${now}::timestamptz END` : 'NULL');
+  const bind: unknown[] = [id, userId, new Date()];
+  const param = (value: unknown) => `$${bind.push(value)}`;
+  const sets: string[] = [];
+  const changes: string[] = [];
+  for (const [column, type] of Object.entries(PATCH_COLUMNS) as Array<[keyof typeof PATCH_COLUMNS, string]>) {
+    if (values[column] === undefined) continue;
+    const p = param(values[column]);
+    sets.push(`${column} = ${p}::${type}`);
+    changes.push(`${column} IS DISTINCT FROM ${p}::${type}`);
   }
-  if (changed.length === 0) return getTodo(userId, id);
-  values.version = literal('version + 1');
-  const [count, rows] = await Todo.update(values, {
-    where: owned(userId, { id, [Op.or]: changed }),
-    returning: true,
-  });
-  if (count === 0) return getTodo(userId, id);
-  return rows[0]!;
+  if (changes.length === 0) return explainNoMatch(userId, id, expected);
+  if (patch.completed !== undefined) {
+    sets.push(patch.completed ? 'completed_at = CASE WHEN completed THEN completed_at ELSE $3 END' : 'completed_at = NULL');
+  }
+  const versionCheck = Array.isArray(expected) ? ` AND version = ANY (${param(expected)}::int[])` : '';
+  const rows = await Todo.sequelize!.query(
+    `UPDATE todos SET ${sets.join(', ')}, version = version + 1, updated_at = $3
+     WHERE id = $1 AND user_id = $2${versionCheck} AND (${changes.join(' OR ')})
+     RETURNING *`,
+    { bind, type: QueryTypes.SELECT, model: Todo, mapToModel: true },
+  );
+  return rows[0] ?? explainNoMatch(userId, id, expected);
 }
 
-export async function deleteTodo(userId: string, id: string): Promise<void> {
-  const count = await Todo.destroy({ where: owned(userId, { id }) });
-  if (count === 0) throw notFound();
+export async function deleteTodo(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
+  const count = await Todo.destroy({ where: owned(userId, { id, ...versionCondition(expected) }) });
+  if (count === 0) {
+    await explainNoMatch(userId, id, expected);
+    // Matched the version but deleted nothing: only a concurrent delete does that.
+    throw notFound();
+  }
 }
 
 interface SortSpec {

@@ -50,6 +50,6 @@ describe('GET /v1/me', () => {
   it('is declared in the contract with bearer security and its problem responses', () => {
     const operation = buildOpenAPIDocument(buildApp()).paths?.['/v1/me']?.get;
     expect(operation).toMatchObject({ operationId: 'getMe', tags: ['Users'], security: [{ bearerAuth: [] }] });
-    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '401', '409', '500', '503']);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '401', '409', '429', '500', '503']);
   });
 });

@@ -174,6 +174,16 @@ describe('todos', () => {
     it('404 for an id that does not exist', async () => {
       expect((await me.patch(randomUUID(), { title: 'x' })).status).toBe(404);
     });
+
+    it('stores values that look like bind parameters literally ($1, $0, $$)', async () => {
+      const created = await me.create({ title: '$1 $$ $0', description: '$2' });
+      expect(created.body).toMatchObject({ title: '$1 $$ $0', description: '$2' });
+      const patched = await me.patch(created.body.id, { title: '$3', description: "$1'; --" });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ title: '$3', description: "$1'; --" });
+      expect((await me.patch(randomUUID(), { description: '$0' })).status).toBe(404);
+      expect((await me.list({ q: '$1' })).status).toBe(200);
+    });
   });
 
   describe('DELETE /v1/todos/{id}', () => {

@@ -1,5 +1,6 @@
+import { IdempotencyKey } from './idempotency-key.model.js';
 import { Todo } from './todo.model.js';
 import { User } from './user.model.js';
 
-export { Todo, User };
-export const models = [User, Todo];
+export { IdempotencyKey, Todo, User };
+export const models = [User, Todo, IdempotencyKey];

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { PRIVATE_NO_STORE_HEADER, REQUEST_ID_HEADER, problemResponses } from '../../lib/openapi.js';
+import { PRIVATE_NO_STORE_HEADER, REQUEST_ID_HEADER, problemResponses, withRateLimitHeaders } from '../../lib/openapi.js';
 import { MeSchema } from './me.schemas.js';
 
 export const me = createRoute({
@@ -14,7 +14,7 @@ export const me = createRoute({
     'An `email` claim that is not a plausible address is ignored. An email address that already belongs to another subject is a 409 and changes nothing.',
   ].join('\n'),
   security: [{ bearerAuth: [] }],
-  responses: {
+  responses: withRateLimitHeaders({
     200: {
       description: 'The caller.',
       headers: {
@@ -23,8 +23,8 @@ export const me = createRoute({
       },
       content: { 'application/json': { schema: MeSchema } },
     },
-    ...problemResponses(401, 409, 500, 503),
-  },
+    ...problemResponses(401, 409, 429, 500, 503),
+  }),
 });
 
 export type MeRoute = typeof me;

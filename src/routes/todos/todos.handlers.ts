@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type { Todo } from '../../db/models/index.js';
-import { etagOf, noneMatchHits } from '../../lib/etag.js';
+import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as todos from '../../services/todo-service.js';
 import type { CreateRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute } from './todos.routes.js';
@@ -53,13 +53,14 @@ export const get: AppRouteHandler<GetRoute> = async (c) => {
 
 export const patch: AppRouteHandler<PatchRoute> = async (c) => {
   const { id } = c.req.valid('param');
-  const todo = await todos.updateTodo(c.get('user').id, id, c.req.valid('json'));
+  const expected = ifMatchVersions(c.req.valid('header')['if-match']);
+  const todo = await todos.updateTodo(c.get('user').id, id, c.req.valid('json'), expected);
   c.header('ETag', etagOf(todo.version));
   return c.json(toTodo(todo), 200);
 };
 
 export const remove: AppRouteHandler<RemoveRoute> = async (c) => {
   const { id } = c.req.valid('param');
-  await todos.deleteTodo(c.get('user').id, id);
+  await todos.deleteTodo(c.get('user').id, id, ifMatchVersions(c.req.valid('header')['if-match']));
   return c.body(null, 204);
 };

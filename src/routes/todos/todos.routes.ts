@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { PRIVATE_NO_STORE_HEADER, problemResponses, REQUEST_ID_HEADER, stringHeader } from '../../lib/openapi.js';
+import { IDEMPOTENT_REPLAYED_HEADER, PRIVATE_NO_STORE_HEADER, problemResponses, REQUEST_ID_HEADER, stringHeader, withRateLimitHeaders } from '../../lib/openapi.js';
 import {
+  ConditionalWriteHeadersSchema,
+  CreateHeadersSchema,
   IfNoneMatchHeaderSchema,
   ListTodosQuerySchema,
   TodoCreateSchema,
@@ -26,7 +28,7 @@ export const list = createRoute({
   description:
     "The caller's todos, a page at a time, filtered and sorted. Pagination is by keyset: `next_cursor` (and the `Link: <…>; rel=\"next\"` header) continue exactly after the last row, so walking the pages while todos are added or deleted returns every surviving todo once. Another user's todos never appear.",
   request: { query: ListTodosQuerySchema },
-  responses: {
+  responses: withRateLimitHeaders({
     200: {
       description: 'A page of todos.',
       headers: {
@@ -36,8 +38,8 @@ export const list = createRoute({
       },
       content: json(TodoListSchema),
     },
-    ...problemResponses(400, 401, 422, 500, 503),
-  },
+    ...problemResponses(400, 401, 422, 429, 500, 503),
+  }),
 });
 
 export const create = createRoute({
@@ -47,9 +49,10 @@ export const create = createRoute({
   tags,
   security,
   summary: 'Create a todo',
-  description: 'Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`.',
-  request: { body: { required: true, description: 'The new todo.', content: json(TodoCreateSchema) } },
-  responses: {
+  description:
+    'Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another.',
+  request: { headers: CreateHeadersSchema, body: { required: true, description: 'The new todo.', content: json(TodoCreateSchema) } },
+  responses: withRateLimitHeaders({
     201: {
       description: 'Created.',
       headers: {
@@ -57,11 +60,12 @@ export const create = createRoute({
         'Cache-Control': CACHE_CONTROL,
         Location: stringHeader('The path of the new todo: `/v1/todos/{id}`.', { maxLength: 64 }),
         ETag: ETAG,
+        'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },
       content: json(TodoSchema),
     },
-    ...problemResponses(400, 401, 413, 415, 422, 500, 503),
-  },
+    ...problemResponses(400, 401, 409, 413, 415, 422, 429, 500, 503),
+  }),
 });
 
 export const get = createRoute({
@@ -73,7 +77,7 @@ export const get = createRoute({
   summary: 'Get a todo',
   description: 'One todo of the caller. With `If-None-Match` holding its current `ETag`, the answer is 304 with no body.',
   request: { params: TodoIdParamsSchema, headers: IfNoneMatchHeaderSchema },
-  responses: {
+  responses: withRateLimitHeaders({
     200: {
       description: 'The todo.',
       headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG },
@@ -83,8 +87,8 @@ export const get = createRoute({
       description: 'Not modified: `If-None-Match` matched the current `ETag`.',
       headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG },
     },
-    ...problemResponses(401, 404, 422, 500, 503),
-  },
+    ...problemResponses(401, 404, 422, 429, 500, 503),
+  }),
 });
 
 export const patch = createRoute({
@@ -95,23 +99,24 @@ export const patch = createRoute({
   security,
   summary: 'Update a todo',
   description:
-    'Changes a todo with a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json` or `application/json`. Every change increments `version` once and gives a new `ETag`.',
+    'Changes a todo with a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json` or `application/json`. Every change increments `version` once and gives a new `ETag`. Send `If-Match` with the `ETag` you read to avoid overwriting someone else\'s change (412 if it changed), and `Idempotency-Key` to make a retry safe.',
   request: {
     params: TodoIdParamsSchema,
+    headers: ConditionalWriteHeadersSchema,
     body: {
       required: true,
       description: 'The fields to change.',
       content: { 'application/merge-patch+json': { schema: TodoPatchSchema }, 'application/json': { schema: TodoPatchSchema } },
     },
   },
-  responses: {
+  responses: withRateLimitHeaders({
     200: {
       description: 'The updated todo.',
-      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG },
+      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
       content: json(TodoSchema),
     },
-    ...problemResponses(400, 401, 404, 413, 415, 422, 500, 503),
-  },
+    ...problemResponses(400, 401, 404, 409, 412, 413, 415, 422, 429, 500, 503),
+  }),
 });
 
 export const remove = createRoute({
@@ -121,12 +126,16 @@ export const remove = createRoute({
   tags,
   security,
   summary: 'Delete a todo',
-  description: 'Deletes a todo for good. A second delete of the same id is a 404.',
-  request: { params: TodoIdParamsSchema },
-  responses: {
-    204: { description: 'Deleted.', headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL } },
-    ...problemResponses(401, 404, 422, 500, 503),
-  },
+  description:
+    'Deletes a todo for good. A second delete of the same id is a 404 (with the same `Idempotency-Key`, the stored 204 is replayed instead). `If-Match` makes the delete conditional on the version you read.',
+  request: { params: TodoIdParamsSchema, headers: ConditionalWriteHeadersSchema },
+  responses: withRateLimitHeaders({
+    204: {
+      description: 'Deleted.',
+      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+    },
+    ...problemResponses(401, 404, 409, 412, 422, 429, 500, 503),
+  }),
 });
 
 export type ListRoute = typeof list;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../services/idempotency-service.js';
 import { PRIORITIES, SORTS } from '../../services/todo-service.js';
 
 // The todo contract, written by hand: it changes only when someone means to change it.
@@ -201,3 +202,30 @@ export const IfNoneMatchHeaderSchema = z.object({
     .optional()
     .openapi({ param: { name: 'if-none-match', in: 'header' }, description: 'An `ETag` from an earlier read: when it still matches, the answer is 304 with no body.', example: '"1"' }),
 });
+
+const IfMatchHeader = z
+  .string()
+  .max(1024)
+  .optional()
+  .openapi({
+    param: { name: 'if-match', in: 'header' },
+    description:
+      'Only write if the todo is still at this `ETag` (or `*`: if it exists). A stale tag is a 412 and nothing changes. Weak tags never match. A todo that is not the caller\'s is a 404 first.',
+    example: '"3"',
+  });
+
+const IdempotencyKeyHeader = z
+  .string()
+  .max(255)
+  .regex(IDEMPOTENCY_KEY_PATTERN, 'Must be 1 to 255 visible ASCII characters, with no leading or trailing space.')
+  .optional()
+  .openapi({
+    param: { name: 'idempotency-key', in: 'header' },
+    description:
+      'Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write.',
+    example: '5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a',
+  });
+
+export const CreateHeadersSchema = z.object({ 'idempotency-key': IdempotencyKeyHeader });
+
+export const ConditionalWriteHeadersSchema = z.object({ 'if-match': IfMatchHeader, 'idempotency-key': IdempotencyKeyHeader });

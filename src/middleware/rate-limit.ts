@@ -1,0 +1,32 @@
+import type { MiddlewareHandler } from 'hono';
+import { env } from '../env.js';
+import { ApiError } from '../lib/errors.js';
+import type { AppBindings } from '../lib/types.js';
+import { RateLimiter } from '../services/rate-limit-service.js';
+import { retryAttempt } from './transaction-retry.js';
+
+/**
+ * Per-user rate limit with the IETF draft's headers (draft-ietf-httpapi-ratelimit-headers):
+ * `RateLimit-Policy: "default";q=<requests>;w=<window>` and `RateLimit: "default";r=<left>;t=<reset>`
+ * on every authenticated /v1 response, and 429 with Retry-After when the bucket is empty.
+ */
+export function rateLimit(): MiddlewareHandler<AppBindings> {
+  const { enabled, requests, windowSeconds } = env().rateLimit;
+  if (!enabled) return (_c, next) => next();
+  const limiter = new RateLimiter({ requests, windowSeconds });
+  const policy = `"default";q=${requests};w=${windowSeconds}`;
+  return async (c, next) => {
+    // A re-run after a transaction conflict is the service's doing, not the client's.
+    if (retryAttempt(c) > 0) return next();
+    const decision = limiter.take(c.get('user').id);
+    const headers = { 'RateLimit-Policy': policy, RateLimit: `"default";r=${decision.remaining};t=${decision.resetSeconds}` };
+    if (!decision.allowed) {
+      throw new ApiError('rate_limited', {
+        detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user. Retry after ${decision.retryAfterSeconds} s.`,
+        headers: { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
+      });
+    }
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  };
+}

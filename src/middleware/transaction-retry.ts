@@ -1,0 +1,37 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { isRetryableTransactionError } from '../db/db-errors.js';
+import type { AppBindings, AppOpenAPI } from '../lib/types.js';
+
+const ATTEMPT = Symbol('transaction-attempt');
+
+type RetryEnv = Record<PropertyKey, unknown> & { [ATTEMPT]?: number };
+
+/** 0 for a request as the client sent it, n for its n-th re-run. */
+export function retryAttempt(c: Context): number {
+  return ((c.env as RetryEnv | undefined)?.[ATTEMPT] as number | undefined) ?? 0;
+}
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+
+/**
+ * Re-runs the whole request when its transaction failed with a serialization failure (40001) or
+ * a deadlock (40P01): Sequelize retries single queries, not transactions. Hono's `next` runs
+ * once, so the re-run is a fresh dispatch through the app, with the same request id.
+ */
+export function retryTransactionConflicts(app: () => AppOpenAPI, retries: number): MiddlewareHandler<AppBindings> {
+  return async (c, next) => {
+    const attempt = retryAttempt(c);
+    const replay = attempt < retries ? c.req.raw.clone() : undefined;
+    await next();
+    if (!replay || !isRetryableTransactionError(c.error)) return;
+    c.get('logger').warn({ attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; re-running the request');
+    await pause();
+    const headers = new Headers(replay.headers);
+    headers.set('x-request-id', c.get('requestId'));
+    const response = await app().fetch(new Request(replay, { headers }), { ...((c.env as RetryEnv | undefined) ?? {}), [ATTEMPT]: attempt + 1 });
+    // Replace, not merge: the failed attempt's headers (Retry-After...) must not leak into the answer.
+    c.res = undefined as unknown as Response;
+    c.res = response;
+    c.error = undefined;
+  };
+}

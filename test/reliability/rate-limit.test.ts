@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/services/rate-limit-service.js';
+import { checkedFetch } from '../helpers/contract.js';
+import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { newSubject, signToken } from '../helpers/tokens.js';
+
+describe('the token bucket', () => {
+  it('allows the quota, refuses the next, and refills continuously', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ requests: 3, windowSeconds: 30 }, () => now);
+    expect([1, 2, 3].map(() => limiter.take('u').allowed)).toEqual([true, true, true]);
+    const refused = limiter.take('u');
+    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 10 });
+    expect(limiter.take('someone else').allowed).toBe(true);
+    now = 10_000;
+    expect(limiter.take('u')).toMatchObject({ allowed: true, remaining: 0 });
+    now = 40_000;
+    expect(limiter.take('u')).toMatchObject({ allowed: true, remaining: 2, resetSeconds: 10 });
+  });
+});
+
+describe('rate limiting on a running server', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  const servers: ServerProcess[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-rate-'));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async (env: Record<string, string>) => {
+    const server = spawnServer({ DATABASE_URL: db.url, DATA_DIR: dataDir, ...env });
+    servers.push(server);
+    return server.ready;
+  };
+  const get = async (url: string, token: string) => checkedFetch(`${url}/v1/todos`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('answers 429 with Retry-After and the draft RateLimit headers once a user spends the quota', async () => {
+    const url = await start({ RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_SECONDS: '60' });
+    const alice = await signToken({ sub: newSubject() });
+    const remaining: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const res = await get(url, alice);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe('"default";q=5;w=60');
+      remaining.push(res.headers.get('ratelimit')!.split(';')[1]!);
+    }
+    expect(remaining).toEqual(['r=4', 'r=3', 'r=2', 'r=1', 'r=0']);
+    const refused = await get(url, alice);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('12');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"default";r=0;t=\d+$/);
+    expect(((await refused.json()) as { code: string }).code).toBe('rate_limited');
+    // Per user: someone else is not affected.
+    expect((await get(url, await signToken({ sub: newSubject() }))).status).toBe(200);
+  });
+
+  it('RATE_LIMIT_ENABLED=false turns it off', async () => {
+    const url = await start({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_REQUESTS: '1' });
+    const token = await signToken({ sub: newSubject() });
+    for (let i = 0; i < 3; i += 1) {
+      const res = await get(url, token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit')).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newUser, type TodoClient } from '../helpers/todo-client.js';
+
+// The failures are forced in the database itself: a trigger on todos raises a serialization
+// failure or a deadlock for the first N inserts. A sequence counts the attempts, because
+// nextval() survives the rollback of the attempt that called it.
+
+describe('a transaction that hits a serialization failure or deadlock is re-run whole', () => {
+  let t: TestApp;
+  let me: TodoClient;
+  beforeAll(async () => {
+    t = await startTestApp();
+    me = await newUser(t);
+    await t.db.query(`
+      CREATE TABLE fault_plan (sqlstate text NOT NULL, failures int NOT NULL);
+      CREATE SEQUENCE fault_attempts;
+      CREATE FUNCTION forced_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE plan fault_plan;
+      BEGIN
+        SELECT * INTO plan FROM fault_plan LIMIT 1;
+        IF plan IS NOT NULL AND nextval('fault_attempts') <= plan.failures THEN
+          RAISE EXCEPTION 'forced failure' USING ERRCODE = plan.sqlstate;
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER forced_fault BEFORE INSERT ON todos FOR EACH ROW EXECUTE FUNCTION forced_fault();
+    `);
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.db.query("DELETE FROM fault_plan; SELECT setval('fault_attempts', 1, false)");
+  });
+
+  const plan = (sqlstate: string, failures: number) => t.db.query('INSERT INTO fault_plan VALUES ($1, $2)', [sqlstate, failures]);
+  const attempts = async () => Number((await t.db.query<{ n: string }>('SELECT last_value AS n FROM fault_attempts'))[0]!.n);
+  const rows = async (title: string) => (await t.db.query('SELECT id FROM todos WHERE title = $1', [title])).length;
+
+  it.each([
+    ['40001', 'serialization failure'],
+    ['40P01', 'deadlock'],
+  ])('%s (%s) twice: the caller sees one clean 201 and one row', async (sqlstate) => {
+    await plan(sqlstate, 2);
+    const res = await me.create({ title: `retried ${sqlstate}` }, { 'x-request-id': `retry-${sqlstate}` });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toBe(`retry-${sqlstate}`);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await attempts()).toBe(3);
+    expect(await rows(`retried ${sqlstate}`)).toBe(1);
+  });
+
+  it('gives up after DB_TRANSACTION_RETRIES re-runs: a 503 with Retry-After, and nothing written', async () => {
+    await plan('40001', 100);
+    const res = await me.create({ title: 'never' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(res.body.code).toBe('service_unavailable');
+    expect(await attempts()).toBe(3);
+    expect(await rows('never')).toBe(0);
+  });
+
+  it('does not re-run other failures', async () => {
+    await plan('23514', 1);
+    const res = await me.create({ title: 'check violation' });
+    expect(res.status).toBe(500);
+    expect(await attempts()).toBe(1);
+  });
+});
