@@ -31,6 +31,11 @@ try {
     if (signalled) return;
     signalled = true;
     logger.info({ signal }, 'shutting down');
+    // A last resort: closing the pool waits for queries, and a query may wait on a lock forever.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000).unref();
     running.stop().then(
       () => {
         logger.info('stopped');

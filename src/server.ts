@@ -8,6 +8,9 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import type { Env } from './env.js';
 import { markShuttingDown } from './lib/lifecycle.js';
 import { logger } from './lib/logger.js';
+import { sweepExpiredIdempotencyKeys } from './services/idempotency-service.js';
+
+const SWEEP_INTERVAL_MS = 60_000;
 
 export interface RunningServer {
   url: string;
@@ -50,6 +53,12 @@ export async function startServer(config: Env): Promise<RunningServer> {
     throw error;
   }
 
+  // Expired idempotency keys are deleted here, by the expires_at index, never on a request's path.
+  const sweeper = setInterval(() => {
+    sweepExpiredIdempotencyKeys().catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'idempotency key sweep failed'));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
   const app = buildApp();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
@@ -64,6 +73,7 @@ export async function startServer(config: Env): Promise<RunningServer> {
   const stop = () => {
     stopping ??= (async () => {
       markShuttingDown();
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.closeAllConnections();

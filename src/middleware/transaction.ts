@@ -6,8 +6,8 @@ const ROLLBACK = Symbol('rollback');
 
 /**
  * Runs the rest of the request in one managed transaction: every model call joins it through
- * CLS. It commits before the response leaves, and rolls back when the handler threw or the
- * response is an error, so a failed request leaves no trace. The timeouts are set with
+ * CLS. It commits before the response leaves, and rolls back when the handler threw, the
+ * response is an error or the client has gone, so a failed request leaves no trace. The timeouts are set with
  * set_config(..., true), local to the transaction, which Neon's transaction-mode pooler keeps.
  */
 export const requestTransaction: MiddlewareHandler<AppBindings> = async (c, next) => {
@@ -20,7 +20,8 @@ export const requestTransaction: MiddlewareHandler<AppBindings> = async (c, next
         { replacements: { timeout } },
       );
       await next();
-      if (c.error || c.res.status >= 400) throw ROLLBACK;
+      // A client that is gone (or was cut off by a shutdown) got no answer: leave nothing behind.
+      if (c.error || c.res.status >= 400 || c.req.raw.signal.aborted) throw ROLLBACK;
     });
   } catch (error) {
     if (error !== ROLLBACK) throw error;

@@ -20,11 +20,13 @@ export interface TestAppOptions {
   statementTimeoutMs?: number;
   /** Start on an empty, unmigrated database. */
   empty?: boolean;
+  /** Use this database instead of a new copy of the template (it must be migrated). */
+  database?: TestDatabase;
 }
 
 /** The product app on a fresh database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase({ empty: options.empty });
+  const db = options.database ?? (await createTestDatabase({ empty: options.empty }));
   await openDatabase({
     url: db.url,
     poolMax: options.poolMax ?? 10,
