@@ -111,6 +111,8 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
     const headers: Record<string, HeaderObject> = { 'X-Request-Id': REQUEST_ID_HEADER };
     if (status === 401) headers['WWW-Authenticate'] = stringHeader('Always `Bearer error="invalid_token"` (RFC 6750).', { maxLength: 256 });
     if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER_HEADER;
+    // idempotency_key_in_use says when to retry; other conflicts do not.
+    if (status === 409) headers['Retry-After'] = { ...RETRY_AFTER_HEADER, required: false, description: 'On `idempotency_key_in_use`: seconds to wait before retrying.' };
     out[status] = {
       description: codes.map((code) => PROBLEMS[code].description).join(' '),
       headers,

@@ -1,0 +1,185 @@
+import createClient from 'openapi-fetch';
+import { ApiProblem } from './api-problem.js';
+import { withRetries, type Fetch, type RetryOptions } from './retry.js';
+import type { paths } from './schema.js';
+import type {
+  CurrentUser,
+  ListTodosQuery,
+  Liveness,
+  OpenAPIDocument,
+  Readiness,
+  Todo,
+  TodoCreate,
+  TodoFilters,
+  TodoList,
+  TodoPatch,
+} from './types.js';
+
+export { ApiProblem, type ApiProblemCode } from './api-problem.js';
+export type { Fetch, RetryOptions } from './retry.js';
+export type * from './types.js';
+
+export interface TodoClientOptions {
+  /** Where the API is, without `/v1`: `https://todo.example.com`. */
+  baseUrl: string;
+  /** A bearer token (JWT) sent with every request. */
+  token?: string;
+  /** Called before every request, for tokens that expire; it wins over `token`. */
+  getToken?: () => string | Promise<string>;
+  /** Sends the requests; default `globalThis.fetch`. */
+  fetch?: Fetch;
+  /** How safe requests are retried on network errors, 429 and 503; `false` turns retries off. */
+  retry?: RetryOptions | false;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface GetOptions extends CallOptions {
+  /** An ETag from an earlier read: if the todo still has it, the answer is `{ notModified: true }`. */
+  ifNoneMatch?: string;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** Sent as `Idempotency-Key`; default a new random UUID per call, the same on each of its retries. */
+  idempotencyKey?: string;
+}
+
+export interface ConditionalWriteOptions extends WriteOptions {
+  /** Sent as `If-Match`: change the todo only if it still has this ETag (else a 412 `precondition_failed`). */
+  ifMatch?: string;
+}
+
+/** A todo and its current ETag. */
+export interface TaggedTodo {
+  data: Todo;
+  etag: string;
+}
+
+export interface CreatedTodo extends TaggedTodo {
+  /** The URL of the new todo. */
+  location: string;
+}
+
+export interface FetchedTodo extends TaggedTodo {
+  notModified: false;
+}
+
+/** The todo still has the ETag sent in `ifNoneMatch`. */
+export interface NotModified {
+  notModified: true;
+  etag: string;
+}
+
+export interface TodoClient {
+  /** The caller (`GET /v1/me`). */
+  me(options?: CallOptions): Promise<CurrentUser>;
+  todos: {
+    /** One page of the caller's todos (`GET /v1/todos`). */
+    list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList>;
+    /** Every todo that matches, page after page, following `next_cursor`. */
+    iterate(filters?: TodoFilters, options?: CallOptions): AsyncGenerator<Todo, void, undefined>;
+    /** `POST /v1/todos`. */
+    create(body: TodoCreate, options?: WriteOptions): Promise<CreatedTodo>;
+    /** `GET /v1/todos/{id}`. */
+    get(id: string, options?: CallOptions & { ifNoneMatch?: undefined }): Promise<FetchedTodo>;
+    /** `GET /v1/todos/{id}` with `If-None-Match`: `{ notModified: true }` when the todo is unchanged. */
+    get(id: string, options: GetOptions): Promise<FetchedTodo | NotModified>;
+    /** `PATCH /v1/todos/{id}` as a JSON Merge Patch: absent fields stay, `null` clears. */
+    update(id: string, patch: TodoPatch, options?: ConditionalWriteOptions): Promise<TaggedTodo>;
+    /** `DELETE /v1/todos/{id}`. */
+    delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+  };
+  health: {
+    /** `GET /health/live`. */
+    live(options?: CallOptions): Promise<Liveness>;
+    /** `GET /health/ready`; a 503 (not ready) throws an ApiProblem. */
+    ready(options?: CallOptions): Promise<Readiness>;
+  };
+  /** The OpenAPI document the server serves (`GET /openapi.json`). */
+  openapi(options?: CallOptions): Promise<OpenAPIDocument>;
+}
+
+interface Result<D> {
+  data?: D;
+  error?: unknown;
+  response: Response;
+}
+
+/** The body of a successful answer; any other answer is thrown as an ApiProblem. */
+function ok<D>({ data, error, response }: Result<D>): D {
+  if (!response.ok) throw new ApiProblem(response, error);
+  return data as D;
+}
+
+function requiredHeader(response: Response, name: string): string {
+  const value = response.headers.get(name);
+  if (value === null) throw new Error(`The ${response.status} answer lacks the ${name} header that the API contract promises`);
+  return value;
+}
+
+/** Every write carries an Idempotency-Key, so it is safe to retry. */
+const idempotencyKey = (options: WriteOptions): string => options.idempotencyKey ?? crypto.randomUUID();
+
+/** If-Match is left out when undefined. */
+const conditionalHeaders = (options: ConditionalWriteOptions) => ({ 'idempotency-key': idempotencyKey(options), 'if-match': options.ifMatch });
+
+/** A typed client of the Todo API. */
+export function createTodoClient(options: TodoClientOptions): TodoClient {
+  const { baseUrl, token, fetch = (request: Request) => globalThis.fetch(request), retry = {} } = options;
+  const getToken = options.getToken ?? (token === undefined ? undefined : () => token);
+  const api = createClient<paths>({ baseUrl, fetch: withRetries(fetch, retry) });
+  if (getToken) {
+    api.use({
+      onRequest: async ({ request }) => {
+        request.headers.set('Authorization', `Bearer ${await getToken()}`);
+      },
+    });
+  }
+
+  const list = async (query: ListTodosQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/todos', { params: { query }, signal }));
+
+  async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
+    let cursor: string | null = null;
+    do {
+      const page: TodoList = await list(cursor === null ? filters : { ...filters, cursor }, options);
+      yield* page.data;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    const result = await api.POST('/v1/todos', { params: { header }, body, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+  }
+
+  async function get(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedTodo | NotModified> {
+    const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
+    const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, signal });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function update(id: string, patch: TodoPatch, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
+    const params = { path: { id }, header: conditionalHeaders(options) };
+    const headers = { 'Content-Type': 'application/merge-patch+json' };
+    const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function remove(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
+    ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+  }
+
+  return {
+    me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
+    todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove },
+    health: {
+      live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
+      ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),
+    },
+    openapi: async ({ signal } = {}) => ok(await api.GET('/openapi.json', { signal })),
+  };
+}

@@ -1,0 +1,24 @@
+import type { components, paths } from './schema.js';
+
+// Friendly names for the generated contract types: nothing here is written by hand.
+
+type Schemas = components['schemas'];
+
+export type Todo = Schemas['Todo'];
+export type TodoCreate = Schemas['TodoCreate'];
+export type TodoPatch = Schemas['TodoPatch'];
+export type TodoList = Schemas['TodoList'];
+export type Priority = Todo['priority'];
+export type CurrentUser = Schemas['CurrentUser'];
+export type Problem = Schemas['Problem'];
+export type ProblemCode = Problem['code'];
+export type FieldError = Schemas['FieldError'];
+export type Liveness = Schemas['Liveness'];
+export type Readiness = Schemas['Readiness'];
+export type OpenAPIDocument = Schemas['OpenAPIDocument'];
+/** The query of `GET /v1/todos`: filters, sort, `limit` and `cursor`. */
+export type ListTodosQuery = NonNullable<paths['/v1/todos']['get']['parameters']['query']>;
+/** A listing's query without `cursor`: what `todos.iterate` walks through. */
+export type TodoFilters = Omit<ListTodosQuery, 'cursor'>;
+
+export type { components, paths } from './schema.js';

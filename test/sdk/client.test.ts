@@ -1,0 +1,329 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApiProblem, createTodoClient, type TodoClient, type TodoClientOptions } from '../../clients/typescript/src/index.js';
+import { withRetries } from '../../clients/typescript/src/retry.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newSubject, signToken } from '../helpers/tokens.js';
+import { startFaultProxy, type FaultProxy, type SeenRequest } from './fault-proxy.js';
+
+// The SDK layer against the real app on a real database, through a proxy that records what the
+// client sends and injects the failures that retries are for. Every forwarded response is also
+// checked against the committed spec (TestApp.request).
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let t: TestApp;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  proxy = await startFaultProxy((path, init) => t.request(path, init));
+});
+afterAll(async () => {
+  await proxy?.close();
+  await t?.close();
+});
+beforeEach(() => proxy.reset());
+afterEach(() => expect(proxy.errors).toEqual([]));
+
+/** A client for a new user, through the proxy, with short backoff steps unless told otherwise. */
+async function newClient(options: Partial<TodoClientOptions> = {}): Promise<TodoClient> {
+  const token = await signToken({ sub: newSubject('sdk'), email: `${newSubject('sdk').replace('|', '-')}@example.com` });
+  return createTodoClient({ baseUrl: proxy.url, token, retry: { baseDelayMs: 10 }, ...options });
+}
+
+const requests = (method: string, path: string): SeenRequest[] => proxy.seen.filter((r) => r.method === method && r.path.split('?')[0] === path);
+const gapMs = (method: string, path: string): number => {
+  const [first, second] = requests(method, path);
+  return second!.at - first!.at;
+};
+
+/** The rejection of a call, for assertions on the error itself. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+describe('calls', () => {
+  it('create, get, update and delete a todo, with its ETag and Location', async () => {
+    const client = await newClient();
+    const created = await client.todos.create({ title: '  Buy oat milk ', description: 'two cartons', priority: 'high', due_at: '2026-12-01T17:00:00Z' });
+    expect(created.data).toMatchObject({ title: 'Buy oat milk', description: 'two cartons', priority: 'high', completed: false, completed_at: null, version: 1 });
+    expect(created.data.due_at).toBe('2026-12-01T17:00:00.000Z');
+    expect(created.etag).toMatch(/^".+"$/);
+    expect(created.location).toMatch(new RegExp(`/v1/todos/${created.data.id}$`));
+
+    const fetched = await client.todos.get(created.data.id);
+    expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag });
+    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag });
+
+    const updated = await client.todos.update(created.data.id, { completed: true, description: null });
+    expect(updated.data).toMatchObject({ completed: true, description: null, title: 'Buy oat milk', version: 2 });
+    expect(updated.data.completed_at).not.toBeNull();
+    expect(updated.etag).not.toBe(created.etag);
+    expect(requests('PATCH', `/v1/todos/${created.data.id}`)[0]!.headers['content-type']).toBe('application/merge-patch+json');
+    const changed = await client.todos.get(created.data.id, { ifNoneMatch: created.etag });
+    expect(changed.notModified).toBe(false);
+
+    await client.todos.delete(created.data.id);
+    expect(await rejectionOf(client.todos.get(created.data.id))).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('ifMatch makes update and delete conditional on the ETag that was read', async () => {
+    const client = await newClient();
+    const created = await client.todos.create({ title: 'read, then changed elsewhere' });
+    const changed = await client.todos.update(created.data.id, { priority: 'low' }, { ifMatch: created.etag });
+    expect(requests('PATCH', `/v1/todos/${created.data.id}`)[0]!.headers['if-match']).toBe(created.etag);
+    const stale = await rejectionOf(client.todos.update(created.data.id, { title: 'lost update' }, { ifMatch: created.etag }));
+    expect(stale).toMatchObject({ status: 412, code: 'precondition_failed' });
+    expect(await rejectionOf(client.todos.delete(created.data.id, { ifMatch: created.etag }))).toMatchObject({ status: 412 });
+    expect((await client.todos.get(created.data.id)).data).toEqual(changed.data);
+    await client.todos.delete(created.data.id, { ifMatch: changed.etag });
+    expect(await rejectionOf(client.todos.get(created.data.id))).toMatchObject({ code: 'not_found' });
+  });
+
+  it('me, health, readiness and the OpenAPI document', async () => {
+    const client = await newClient();
+    const me = await client.me();
+    expect(me.id).toMatch(UUID);
+    expect(me.email).toMatch(/@example\.com$/);
+    expect(await client.health.live()).toEqual({ status: 'ok' });
+    expect(await client.health.ready()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    const document = await client.openapi();
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths as object)).toContain('/v1/todos/{id}');
+  });
+
+  it('sends the bearer token from getToken on every request', async () => {
+    const token = await signToken({ sub: newSubject('sdk') });
+    let calls = 0;
+    const client = createTodoClient({ baseUrl: proxy.url, getToken: async () => (calls++, token) });
+    const first = await client.me();
+    expect((await client.me()).id).toBe(first.id);
+    expect(calls).toBe(2);
+    expect(proxy.seen.map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
+  });
+});
+
+describe('listing', () => {
+  it('list passes the filters, and iterate walks every page by next_cursor', async () => {
+    const client = await newClient();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) ids.push((await client.todos.create({ title: `todo ${i}`, completed: i % 3 === 0 })).data.id);
+
+    const page = await client.todos.list({ limit: 2, sort: 'created_at' });
+    expect(page.data.map((todo) => todo.id)).toEqual(ids.slice(0, 2));
+    expect(page.next_cursor).toEqual(expect.any(String));
+
+    proxy.reset();
+    const all = [];
+    for await (const todo of client.todos.iterate({ limit: 3 })) all.push(todo.id);
+    expect(all).toEqual([...ids].reverse());
+    expect(requests('GET', '/v1/todos')).toHaveLength(3);
+
+    const done = [];
+    for await (const todo of client.todos.iterate({ completed: true, sort: 'created_at', limit: 2 })) done.push(todo.id);
+    expect(done).toEqual([ids[0], ids[3], ids[6]]);
+  });
+
+  it('iterate yields nothing for a user with no todos', async () => {
+    const client = await newClient();
+    const all = [];
+    for await (const todo of client.todos.iterate()) all.push(todo);
+    expect(all).toEqual([]);
+  });
+});
+
+describe('errors', () => {
+  it('a 404 is an ApiProblem with every problem field and the raw response', async () => {
+    const client = await newClient();
+    const id = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f';
+    const problem = await rejectionOf(client.todos.get(id));
+    expect(problem).toBeInstanceOf(ApiProblem);
+    expect(problem).toBeInstanceOf(Error);
+    const p = problem as ApiProblem;
+    expect(p).toMatchObject({ name: 'ApiProblem', status: 404, code: 'not_found', instance: `/v1/todos/${id}`, errors: [] });
+    expect(p.type).toMatch(/problems\/not-found$/);
+    expect(p.title).toEqual(expect.any(String));
+    expect(p.detail).toEqual(expect.any(String));
+    expect(p.request_id).toBe(p.response.headers.get('x-request-id'));
+    expect(p.response.status).toBe(404);
+    expect(p.message).toContain('not_found');
+  });
+
+  it('a 422 carries errors[] naming each field', async () => {
+    const client = await newClient();
+    const p = (await rejectionOf(client.todos.create({ title: '   ', priority: 'urgent' }))) as ApiProblem;
+    expect(p).toMatchObject({ status: 422, code: 'validation_failed' });
+    expect(p.errors).toContainEqual({ path: 'body.title', message: expect.any(String) });
+    const { data } = await client.todos.create({ title: 'ok' });
+    const patch = (await rejectionOf(client.todos.update(data.id, { title: '' }))) as ApiProblem;
+    expect(patch.errors.map((e) => e.path)).toEqual(['body.title']);
+  });
+
+  it('a bad token is an ApiProblem with code unauthorized', async () => {
+    const client = await newClient({ token: 'not-a-jwt' });
+    expect(await rejectionOf(client.me())).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
+  it('an answer that is not problem details is still an ApiProblem', async () => {
+    const client = createTodoClient({ baseUrl: 'http://gateway.invalid', fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway' }) });
+    expect(await rejectionOf(client.health.live())).toMatchObject({ status: 502, code: 'unexpected_response', title: 'Bad Gateway', detail: '<h1>Bad gateway</h1>' });
+  });
+});
+
+describe('retries', () => {
+  it('a GET is retried after 503 and 429 and then succeeds', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 503, retryAfter: '0' }, { status: 429, retryAfter: '0' });
+    expect((await client.me()).id).toMatch(UUID);
+    expect(requests('GET', '/v1/me')).toHaveLength(3);
+  });
+
+  it('a GET is retried after a dropped connection', async () => {
+    const client = await newClient();
+    proxy.failNext('drop');
+    expect(await client.health.live()).toEqual({ status: 'ok' });
+    expect(requests('GET', '/health/live')).toHaveLength(2);
+  });
+
+  it('a POST is retried with the same Idempotency-Key, and creates one todo', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 503, retryAfter: '0' }, 'drop');
+    const { data } = await client.todos.create({ title: 'exactly once' });
+    const keys = requests('POST', '/v1/todos').map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(UUID);
+    expect(new Set(keys).size).toBe(1);
+    expect((await client.todos.list()).data.map((todo) => todo.id)).toEqual([data.id]);
+  });
+
+  it('a POST whose response was lost is retried with its key, and the stored answer comes back', async () => {
+    const client = await newClient();
+    proxy.failNext('lose-response');
+    const { data, etag, location } = await client.todos.create({ title: 'answer lost on the way back' });
+    const [first, second] = requests('POST', '/v1/todos');
+    expect(second!.headers['idempotency-key']).toBe(first!.headers['idempotency-key']);
+    expect(location).toMatch(new RegExp(`/v1/todos/${data.id}$`));
+    expect((await client.todos.get(data.id)).etag).toBe(etag);
+    expect((await client.todos.list()).data.map((todo) => todo.id)).toEqual([data.id]);
+  });
+
+  it('a keyed write still in progress elsewhere (409 idempotency_key_in_use) is retried', async () => {
+    const client = await newClient();
+    const { data } = await client.todos.create({ title: 'in use' });
+    proxy.failNext({ status: 409, retryAfter: '0' });
+    await client.todos.delete(data.id);
+    expect(requests('DELETE', `/v1/todos/${data.id}`)).toHaveLength(2);
+  });
+
+  it('the Idempotency-Key the caller passes is sent on every attempt', async () => {
+    const client = await newClient();
+    const { data } = await client.todos.create({ title: 'keyed' });
+    proxy.failNext({ status: 503, retryAfter: '0' }, { status: 503, retryAfter: '0' });
+    await client.todos.update(data.id, { completed: true }, { idempotencyKey: 'order-42-complete' });
+    expect(requests('PATCH', `/v1/todos/${data.id}`).map((r) => r.headers['idempotency-key'])).toEqual(['order-42-complete', 'order-42-complete', 'order-42-complete']);
+    proxy.failNext({ status: 429, retryAfter: '0' });
+    await client.todos.delete(data.id, { idempotencyKey: 'order-42-delete' });
+    expect(requests('DELETE', `/v1/todos/${data.id}`).map((r) => r.headers['idempotency-key'])).toEqual(['order-42-delete', 'order-42-delete']);
+  });
+
+  it('every write gets a new key of its own when the caller gives none', async () => {
+    const client = await newClient();
+    const { data } = await client.todos.create({ title: 'no key given' });
+    await client.todos.update(data.id, { priority: 'low' });
+    await client.todos.delete(data.id);
+    const keys = proxy.seen.filter((r) => r.method !== 'GET').map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toMatch(UUID);
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('with retry: false nothing is retried, and a network error is rethrown as it is', async () => {
+    const client = await newClient({ retry: false });
+    proxy.failNext({ status: 503, retryAfter: '0' });
+    expect(await rejectionOf(client.me())).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(requests('GET', '/v1/me')).toHaveLength(1);
+
+    proxy.failNext('drop');
+    const error = await rejectionOf(client.todos.create({ title: 'dropped' }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(ApiProblem);
+    expect(requests('POST', '/v1/todos')).toHaveLength(1);
+  });
+
+  it('the number of retries is bounded: 2 by default, or retry.retries', async () => {
+    const byDefault = await newClient({ retry: undefined });
+    proxy.failNext(...Array.from({ length: 5 }, () => ({ status: 503 as const, retryAfter: '0' })));
+    expect(await rejectionOf(byDefault.me())).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(requests('GET', '/v1/me')).toHaveLength(3);
+
+    proxy.reset();
+    const four = await newClient({ retry: { retries: 4, baseDelayMs: 1 } });
+    proxy.failNext(...Array.from({ length: 9 }, () => 'drop' as const));
+    expect(await rejectionOf(four.health.live())).toBeInstanceOf(TypeError);
+    expect(requests('GET', '/health/live')).toHaveLength(5);
+  });
+
+  it('a write without an Idempotency-Key is never retried', async () => {
+    // The client always adds a key; this is the rule underneath, for writes built some other way.
+    const send = withRetries((request) => fetch(request), { baseDelayMs: 1 });
+    proxy.failNext({ status: 503, retryAfter: '0' }, { status: 503, retryAfter: '0' });
+    const response = await send(new Request(`${proxy.url}/v1/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"x"}' }));
+    expect(response.status).toBe(503);
+    expect(requests('POST', '/v1/todos')).toHaveLength(1);
+  });
+
+  it('a 500 is not retried', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 500 });
+    expect(await rejectionOf(client.me())).toMatchObject({ status: 500, code: 'internal_error' });
+    expect(requests('GET', '/v1/me')).toHaveLength(1);
+  });
+
+  it('a 409 other than idempotency_key_in_use is not retried', async () => {
+    // Two subjects with one email address: the second one's /v1/me is a 409 conflict.
+    const email = `taken-${newSubject('sdk').split('|')[1]}@example.com`;
+    await (await newClient({ token: await signToken({ sub: newSubject('sdk'), email }) })).me();
+    const sameEmail = await newClient({ token: await signToken({ sub: newSubject('sdk'), email }) });
+    proxy.reset();
+    expect(await rejectionOf(sameEmail.me())).toMatchObject({ status: 409, code: 'conflict' });
+    expect(requests('GET', '/v1/me')).toHaveLength(1);
+  });
+
+  it('honours Retry-After in seconds', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 503, retryAfter: '1' });
+    await client.me();
+    // Backoff alone would wait 5 to 10 ms here; timers may fire a millisecond early.
+    expect(gapMs('GET', '/v1/me')).toBeGreaterThanOrEqual(995);
+  });
+
+  it('honours Retry-After as an HTTP date', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+    await client.health.live();
+    // The date has whole seconds, so the wait is between 1 and 2 s.
+    expect(gapMs('GET', '/health/live')).toBeGreaterThanOrEqual(950);
+  });
+
+  it('caps a long Retry-After at retry.maxDelayMs', async () => {
+    const client = await newClient({ retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    proxy.failNext({ status: 503, retryAfter: '3600' });
+    await client.health.live();
+    expect(gapMs('GET', '/health/live')).toBeLessThan(1000);
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const client = await newClient();
+    proxy.failNext({ status: 503, retryAfter: '5' });
+    const started = performance.now();
+    const error = await rejectionOf(client.me({ signal: AbortSignal.timeout(100) }));
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(requests('GET', '/v1/me')).toHaveLength(1);
+  });
+});
