@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { buildApp } from './app.js';
 import { closeDatabase, openDatabase } from './db/database.js';
-import { describeDatabaseError } from './db/db-errors.js';
+import { describeDatabaseError, sqlState } from './db/db-errors.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import type { Env } from './env.js';
 import { markShuttingDown } from './lib/lifecycle.js';
@@ -93,7 +93,17 @@ export async function startServer(config: Env): Promise<RunningServer> {
   return { url: serverUrl, embedded, stop };
 }
 
+const TLS_VERIFY_ERRORS = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
 export function describeStartupError(error: unknown): string {
+  const code = sqlState(error);
+  if (code && TLS_VERIFY_ERRORS.test(code)) {
+    return (
+      `Cannot start: TLS verification of the database server failed (${describeDatabaseError(error)}). ` +
+      'Set DATABASE_SSL_CA to the CA that signed its certificate, make DATABASE_URL name the host the certificate was issued for, ' +
+      'or, knowing that it drops verification, set DATABASE_SSL=require.'
+    );
+  }
   if (error instanceof Error && ['EnvError', 'DatabaseConfigError'].includes(error.name)) return error.message;
   if (error instanceof Error && /embedded PostgreSQL/.test(error.message)) return error.message;
   return `Cannot start: the database is not usable: ${describeDatabaseError(error)}`;
