@@ -1,0 +1,126 @@
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { spec } from '../helpers/contract.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newSubject, signToken } from '../helpers/tokens.js';
+
+// Arbitrary requests for every operation in the spec, valid and invalid: the server never
+// answers 5xx, never changes data on a 4xx, and every answer matches the spec (TestApp.request
+// checks each one against openapi.yaml).
+
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  schema?: { enum?: string[]; example?: unknown };
+  example?: unknown;
+}
+interface Operation {
+  method: string;
+  path: string;
+  parameters: Parameter[];
+  hasBody: boolean;
+}
+
+const operations: Operation[] = Object.entries(spec.paths).flatMap(([path, item]) =>
+  Object.entries(item as unknown as Record<string, { parameters?: Parameter[]; requestBody?: unknown }>).map(([method, op]) => ({
+    method: method.toUpperCase(),
+    path,
+    parameters: op.parameters ?? [],
+    hasBody: op.requestBody !== undefined,
+  })),
+);
+
+const printable = fc.stringMatching(/^[\x20-\x7e]{0,80}$/);
+const anyText = fc.oneof(printable, fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '0', '-1', '1e309', 'null', 'true', '%', '../..', "' OR 1=1 --"));
+const valueFor = (p: Parameter) => {
+  const known = [...(p.schema?.enum ?? []), ...(p.example === undefined ? [] : [String(p.example)]), ...(p.schema?.example === undefined ? [] : [String(p.schema.example)])];
+  return known.length > 0 ? fc.oneof(fc.constantFrom(...known), anyText) : anyText;
+};
+
+const todoFields = fc.record(
+  {
+    title: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('x'.repeat(1025)), fc.jsonValue()),
+    description: fc.oneof(fc.constant(null), fc.string({ maxLength: 30 }), fc.jsonValue()),
+    completed: fc.oneof(fc.boolean(), fc.jsonValue()),
+    due_at: fc.oneof(fc.constant(null), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), printable),
+    priority: fc.oneof(fc.constantFrom('none', 'low', 'medium', 'high', 'urgent'), printable),
+    id: fc.uuid(),
+    version: fc.integer(),
+    extra: fc.jsonValue(),
+  },
+  { requiredKeys: [] },
+);
+const body = fc.oneof(
+  todoFields.map((o) => JSON.stringify(o)),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.string({ maxLength: 60 }),
+);
+const contentType = fc.constantFrom('application/json', 'application/merge-patch+json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined);
+
+describe('fuzzing every operation', () => {
+  let t: TestApp;
+  let token: string;
+  let ids: string[];
+  beforeAll(async () => {
+    t = await startTestApp();
+    token = await signToken({ sub: newSubject('fuzz'), email: 'fuzz@example.com' });
+    ids = [];
+    for (let i = 0; i < 3; i += 1) {
+      const res = await t.request('/v1/todos', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `seed ${i}` }) });
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+  });
+  afterAll(() => t.close());
+
+  const snapshot = async () =>
+    t.db.query(`SELECT
+      (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM todos x) AS todos,
+      (SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u) AS users,
+      (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys`);
+
+  const request = fc.record({
+    operation: fc.constantFrom(...operations),
+    id: fc.oneof(fc.nat({ max: 2 }), fc.uuid(), printable.filter((s) => s.length > 0)),
+    query: fc.array(fc.tuple(fc.boolean(), anyText), { maxLength: 6 }),
+    extraQuery: fc.option(fc.tuple(printable, printable)),
+    headers: fc.array(fc.tuple(fc.boolean(), printable), { maxLength: 4 }),
+    auth: fc.constantFrom('valid', 'valid', 'valid', 'none', 'garbage'),
+    body,
+    contentType,
+  });
+
+  test.prop([request], { numRuns: 400 })('no 5xx, no change on a 4xx, every answer as the spec says', async (r) => {
+    const op = r.operation;
+    const pathParams = op.parameters.filter((p) => p.in === 'path');
+    const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? ids[r.id]! : r.id)), op.path);
+    const search = new URLSearchParams();
+    op.parameters
+      .filter((p) => p.in === 'query')
+      .forEach((p, i) => {
+        const [include, value] = r.query[i] ?? [false, ''];
+        if (include) search.append(p.name, value);
+        else if (i % 2 === 0 && r.query.length > 3) search.append(p.name, String(p.schema?.enum?.[0] ?? p.example ?? value));
+      });
+    if (r.extraQuery) search.append(r.extraQuery[0], r.extraQuery[1]);
+    const headers = new Headers();
+    op.parameters
+      .filter((p) => p.in === 'header')
+      .forEach((p, i) => {
+        const [include, value] = r.headers[i] ?? [false, ''];
+        if (include) headers.set(p.name, value);
+      });
+    if (r.auth === 'valid') headers.set('authorization', `Bearer ${token}`);
+    if (r.auth === 'garbage') headers.set('authorization', 'Bearer not.a.jwt');
+    const init: RequestInit = { method: op.method, headers };
+    if (op.hasBody) {
+      if (r.contentType) headers.set('content-type', r.contentType);
+      init.body = r.body;
+    }
+
+    const before = await snapshot();
+    const query = search.toString();
+    const res = await t.request(`${path}${query ? `?${query}` : ''}`, init);
+    expect(res.status, `${op.method} ${path}?${query}`).toBeLessThan(500);
+    if (res.status >= 400) expect(await snapshot()).toEqual(before);
+  });
+});
