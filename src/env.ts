@@ -58,6 +58,7 @@ const schema = z.object({
   DB_POOL_ACQUIRE_TIMEOUT_MS: int(5000, 100, 600_000),
   DB_STATEMENT_TIMEOUT_MS: int(10_000, 100, 3_600_000),
   MIGRATE_ON_START: bool(true),
+  DB_ROLE_TIMEOUTS: bool(true),
   DATA_DIR: z.string().default('data'),
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
@@ -92,6 +93,8 @@ export interface Env {
   dbPoolAcquireTimeoutMs: number;
   dbStatementTimeoutMs: number;
   migrateOnStart: boolean;
+  /** Set the timeouts as role defaults at start-up (else in every transaction). */
+  dbRoleTimeouts: boolean;
   dataDir: string;
   /** '*' or a list of exact origins; empty means no CORS headers at all. */
   corsOrigins: string[];
@@ -174,6 +177,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     dbPoolAcquireTimeoutMs: e.DB_POOL_ACQUIRE_TIMEOUT_MS,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     migrateOnStart: e.MIGRATE_ON_START,
+    dbRoleTimeouts: e.DB_ROLE_TIMEOUTS,
     dataDir: path.resolve(e.DATA_DIR),
     corsOrigins: cors
       .split(',')

@@ -41,6 +41,7 @@ export async function startServer(config: Env): Promise<RunningServer> {
       poolMax: config.dbPoolMax,
       acquireTimeoutMs: config.dbPoolAcquireTimeoutMs,
       statementTimeoutMs: config.dbStatementTimeoutMs,
+      roleTimeouts: config.dbRoleTimeouts,
       migrate: config.migrateOnStart,
       onRetry: (error, attempt) => logger.warn({ attempt, error: describeDatabaseError(error) }, 'database not reachable yet; retrying'),
       onMigrated: (names) => {

@@ -1,11 +1,13 @@
 import type { Sequelize } from 'sequelize-typescript';
 import { connectWithRetry, createSequelize, type ConnectionSettings } from './connection.js';
 import { createMigrator } from './migrator.js';
+import { applySessionDefaults } from './session-defaults.js';
 
 // The application's Sequelize instance: one per process, opened at start-up.
 
 let instance: Sequelize | undefined;
 let statementTimeoutMs = 10_000;
+let timeoutsPerSession = false;
 
 export interface OpenDatabaseOptions extends ConnectionSettings {
   statementTimeoutMs?: number;
@@ -14,24 +16,31 @@ export interface OpenDatabaseOptions extends ConnectionSettings {
   directUrl?: string | undefined;
   onRetry?: (error: unknown, attempt: number) => void;
   onMigrated?: (names: string[]) => void;
+  /** Set the timeouts as defaults of the role (default); false: in every transaction. */
+  roleTimeouts?: boolean;
 }
 
+/**
+ * Waits for the database (with retries), migrates, and sets the role's session timeouts on a
+ * short-lived connection; only then opens the application's pool, whose sessions all start
+ * with those timeouts.
+ */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Sequelize> {
   if (instance) throw new Error('The database is already open');
-  const sequelize = createSequelize(options);
   statementTimeoutMs = options.statementTimeoutMs ?? statementTimeoutMs;
+  const bootstrap = createSequelize({ ...options, poolMax: 1, withModels: false, applicationName: 'todo-api-bootstrap' });
   try {
-    await connectWithRetry(sequelize, { onRetry: options.onRetry });
+    await connectWithRetry(bootstrap, { onRetry: options.onRetry });
     if (options.migrate) {
       const applied = await migrate({ ...options, url: options.directUrl ?? options.url });
       options.onMigrated?.(applied);
     }
-  } catch (error) {
-    await sequelize.close().catch(() => {});
-    throw error;
+    timeoutsPerSession = options.roleTimeouts !== false && (await applySessionDefaults(bootstrap, statementTimeoutMs));
+  } finally {
+    await bootstrap.close();
   }
-  instance = sequelize;
-  return sequelize;
+  instance = createSequelize(options);
+  return instance;
 }
 
 /** Runs every pending migration on its own short-lived connection; returns the names applied. */
@@ -53,6 +62,11 @@ export function database(): Sequelize {
 
 export function databaseStatementTimeoutMs(): number {
   return statementTimeoutMs;
+}
+
+/** True when every session has the timeouts already; false when each transaction must set them. */
+export function databaseTimeoutsPerSession(): boolean {
+  return timeoutsPerSession;
 }
 
 export async function closeDatabase(): Promise<void> {

@@ -1,8 +1,8 @@
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppOpenAPI } from '../../src/lib/types.js';
 import { requireAuth } from '../../src/middleware/auth.js';
 import { requestTransaction } from '../../src/middleware/transaction.js';
+import { spyOnStatements } from '../helpers/statement-spy.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { as, newSubject } from '../helpers/tokens.js';
 
@@ -22,7 +22,8 @@ interface UserRow {
 function mountTestRoutes(app: AppOpenAPI) {
   app.use('/__test/*', requireAuth);
   app.use('/__test/*', requestTransaction);
-  app.get('/__test/whoami', (c) => c.json(c.get('user'), 200));
+  // A write, so that it runs in a transaction: the statements the spy sees prove it listens.
+  app.post('/__test/whoami', (c) => c.json(c.get('user'), 200));
   app.post('/__test/fail', () => {
     throw new Error('failure after authentication');
   });
@@ -35,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const rowsFor = (subject: string) => t.db.query<UserRow>('SELECT * FROM users WHERE subject = $1', [subject]);
-const whoami = async (claims: Record<string, unknown>) => t.request('/__test/whoami', await as(claims));
+const whoami = async (claims: Record<string, unknown>) => t.request('/__test/whoami', { ...(await as(claims)), method: 'POST' });
 
 describe('the first request with a new subject', () => {
   it('creates the user row with a UUIDv7 id', async () => {
@@ -78,7 +79,7 @@ describe('the first request with a new subject', () => {
   it('creates exactly one row for 100 concurrent first requests', async () => {
     const sub = newSubject('burst');
     const init = await as({ sub, email: `${sub.slice(6)}@burst.example` });
-    const responses = await Promise.all(Array.from({ length: 100 }, () => t.request('/__test/whoami', init)));
+    const responses = await Promise.all(Array.from({ length: 100 }, () => t.request('/__test/whoami', { ...init, method: 'POST' })));
     expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 200));
     const ids = new Set((await Promise.all(responses.map(json))).map((b) => b.id));
     const rows = await rowsFor(sub);
@@ -139,22 +140,11 @@ describe('the email claim of a known user', () => {
 });
 
 describe('the user cache', () => {
-  // Every SQL statement this process sends to PostgreSQL, seen at the driver: the cache cannot hide a query from it.
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  beforeAll(() => {
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const [config] = args as [string | { text?: string }];
-      sent.push(typeof config === 'string' ? config : (config?.text ?? ''));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-  });
-  afterEach(() => {
-    sent.length = 0;
-  });
-  afterAll(() => {
-    pg.Client.prototype.query = original;
-  });
+  const spy = spyOnStatements();
+  const sent = spy.sent;
+  beforeAll(() => spy.install());
+  afterEach(() => spy.reset());
+  afterAll(() => spy.restore());
   const usersQueries = () => sent.filter((sql) => /\busers\b/i.test(sql));
 
   it('sees the queries of a first request (the measurement works)', async () => {

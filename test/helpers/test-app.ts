@@ -22,6 +22,8 @@ export interface TestAppOptions {
   empty?: boolean;
   /** Use this database instead of a new copy of the template (it must be migrated). */
   database?: TestDatabase;
+  /** false: timeouts set in every transaction instead of as role defaults. */
+  roleTimeouts?: boolean;
 }
 
 /** The product app on a fresh database of its own. */
@@ -32,6 +34,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     poolMax: options.poolMax ?? 10,
     acquireTimeoutMs: options.acquireTimeoutMs ?? 5000,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+    roleTimeouts: options.roleTimeouts,
   });
   const app = buildApp(options.mount);
   return {

@@ -57,12 +57,13 @@ describe('one managed transaction per request', () => {
     expect(await usersNamed('committed')).toHaveLength(1);
   });
 
-  it('sets statement_timeout inside the transaction, from configuration', async () => {
+  it('gives every session the configured timeouts as role defaults, so reads outside a transaction have them too', async () => {
     const res = await t.request('/__test/users/timeout-check', { method: 'POST' });
     expect((await json(res)).statementTimeout).toBe('4321ms');
-    // Local to the transaction: a query outside a request sees the server default.
-    const [row] = await t.db.query<{ statement_timeout: string }>('SHOW statement_timeout');
-    expect(row!.statement_timeout).toBe('0');
+    const [row] = await t.db.query<{ s: string; i: string }>(
+      "SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i",
+    );
+    expect(row).toEqual({ s: '4321ms', i: '4321ms' });
   });
 
   it('leaves no row when the handler throws after writing, and the 500 leaks nothing', async () => {
@@ -109,6 +110,21 @@ describe('one managed transaction per request', () => {
     expect(rows.map((r) => r.subject).sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => `mix-${i * 2}`).sort(),
     );
+  });
+});
+
+describe('timeouts set in every transaction (DB_ROLE_TIMEOUTS=false)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ mount: mountTestRoutes, statementTimeoutMs: 1234, roleTimeouts: false });
+  });
+  afterAll(() => t.close());
+
+  it('sets them with set_config(..., true): inside the request only, not for the session', async () => {
+    const res = await t.request('/__test/users/per-transaction', { method: 'POST' });
+    expect((await json(res)).statementTimeout).toBe('1234ms');
+    const [row] = await t.db.query<{ s: string }>("SELECT current_setting('statement_timeout') AS s");
+    expect(row!.s).toBe('0');
   });
 });
 

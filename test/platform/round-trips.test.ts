@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spyOnStatements } from '../helpers/statement-spy.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newUser, type TodoClient } from '../helpers/todo-client.js';
+
+// Statements each request sends to PostgreSQL in steady state (the caller's user is cached).
+// On Neon every statement is a network round trip, often through a pooler: this is the budget.
+
+async function statementsOf(spy: ReturnType<typeof spyOnStatements>, call: () => Promise<{ status: number }>) {
+  spy.reset();
+  const res = await call();
+  expect(res.status).toBeLessThan(300);
+  return [...spy.sent];
+}
+
+describe.each([
+  { roleTimeouts: true, read: 1, write: 3 },
+  { roleTimeouts: false, read: 4, write: 4 },
+])('statements per request (role timeouts: $roleTimeouts)', ({ roleTimeouts, read, write }) => {
+  const spy = spyOnStatements();
+  let t: TestApp;
+  let me: TodoClient;
+  let id: string;
+  beforeAll(async () => {
+    t = await startTestApp({ roleTimeouts });
+    me = await newUser(t);
+    id = (await me.create({ title: 'measured' })).body.id;
+    spy.install();
+  });
+  afterAll(async () => {
+    spy.restore();
+    await t.close();
+  });
+
+  it(`GET /v1/todos/{id}: ${read}`, async () => {
+    expect(await statementsOf(spy, () => me.get(id))).toHaveLength(read);
+  });
+
+  it(`GET /v1/todos (a page): ${read}`, async () => {
+    expect(await statementsOf(spy, () => me.list({ limit: 20 }))).toHaveLength(read);
+  });
+
+  it(`POST, PATCH and DELETE /v1/todos: ${write} each, BEGIN and COMMIT included`, async () => {
+    const created = await statementsOf(spy, () => me.create({ title: 'one more' }));
+    expect(created).toHaveLength(write);
+    expect(created[0]).toMatch(/^START TRANSACTION/);
+    expect(created.at(-1)).toMatch(/^COMMIT/);
+    expect(await statementsOf(spy, () => me.patch(id, { title: `changed ${Math.random()}` }))).toHaveLength(write);
+    const victim = (await me.create({ title: 'to delete' })).body.id;
+    expect(await statementsOf(spy, () => me.remove(victim))).toHaveLength(write);
+  });
+
+  it('no statement looks up the caller', async () => {
+    spy.reset();
+    await me.get(id);
+    await me.create({ title: 'again' });
+    expect(spy.sent.filter((sql) => /\busers\b/.test(sql))).toEqual([]);
+  });
+});
