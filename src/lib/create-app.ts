@@ -59,14 +59,14 @@ export function createApp(): AppOpenAPI {
         ),
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
+    },
+  });
+  // GET and HEAD carry no body here; asking would build a full Request object for nothing.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.notFound(notFound);
   app.onError(onError);
   return app;

@@ -4,6 +4,8 @@ import type { AppBindings, AppOpenAPI } from '../lib/types.js';
 
 const ATTEMPT = Symbol('transaction-attempt');
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 type RetryEnv = Record<PropertyKey, unknown> & { [ATTEMPT]?: number };
 
 /** 0 for a request as the client sent it, n for its n-th re-run. */
@@ -20,15 +22,19 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random
  */
 export function retryTransactionConflicts(app: () => AppOpenAPI, retries: number): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
+    // Reads run without a transaction (src/middleware/transaction.ts): nothing to re-run.
+    if (SAFE_METHODS.has(c.req.method)) return next();
     const attempt = retryAttempt(c);
-    const replay = attempt < retries ? c.req.raw.clone() : undefined;
     await next();
-    if (!replay || !isRetryableTransactionError(c.error)) return;
+    if (attempt >= retries || !isRetryableTransactionError(c.error)) return;
     c.get('logger').warn({ attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; re-running the request');
     await pause();
-    const headers = new Headers(replay.headers);
+    const headers = new Headers(c.req.raw.headers);
     headers.set('x-request-id', c.get('requestId'));
-    const response = await app().fetch(new Request(replay, { headers }), { ...((c.env as RetryEnv | undefined) ?? {}), [ATTEMPT]: attempt + 1 });
+    // The body was read (and cached by Hono) by the first attempt, or is read now.
+    const body = await c.req.arrayBuffer();
+    const replay = new Request(c.req.url, { method: c.req.method, headers, body: body.byteLength > 0 ? body : null });
+    const response = await app().fetch(replay, { ...((c.env as RetryEnv | undefined) ?? {}), [ATTEMPT]: attempt + 1 });
     // Replace, not merge: the failed attempt's headers (Retry-After...) must not leak into the answer.
     c.res = undefined as unknown as Response;
     c.res = response;
