@@ -1,4 +1,4 @@
-import type { TestApp } from './test-app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 import { newSubject, signToken } from './tokens.js';
 
 export interface Call {
@@ -54,4 +54,10 @@ export type TodoClient = ReturnType<typeof todoClient>;
 /** A new user (a subject no one else has) and a client acting as them. */
 export async function newUser(t: TestApp, claims: { email?: string } = {}): Promise<TodoClient> {
   return todoClient(t, await signToken({ sub: newSubject(), ...claims }));
+}
+
+/** The product app on its own database, and a user acting on it. */
+export async function startAppWithUser(options?: TestAppOptions): Promise<{ t: TestApp; me: TodoClient }> {
+  const t = await startTestApp(options);
+  return { t, me: await newUser(t) };
 }

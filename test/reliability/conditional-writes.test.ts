@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { newUser, startAppWithUser, type TodoClient } from '../helpers/todo-client.js';
 
 describe('conditional writes (If-Match)', () => {
   let t: TestApp;
   let me: TodoClient;
-  beforeAll(async () => {
-    t = await startTestApp();
-    me = await newUser(t);
-  });
+  beforeAll(async () => ({ t, me } = await startAppWithUser()));
   afterAll(() => t.close());
 
   it('PATCH with the current ETag applies; with a stale one is a 412 and changes nothing', async () => {

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sweepExpiredIdempotencyKeys } from '../../src/services/idempotency-service.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { newUser, startAppWithUser, type TodoClient } from '../helpers/todo-client.js';
 
 const key = () => `key-${Math.random().toString(36).slice(2)}`;
 
 describe('Idempotency-Key', () => {
   let t: TestApp;
   let me: TodoClient;
-  beforeAll(async () => {
-    t = await startTestApp();
-    me = await newUser(t);
-  });
+  beforeAll(async () => ({ t, me } = await startAppWithUser()));
   afterAll(() => t.close());
 
   const countTitled = async (title: string) => (await t.db.query('SELECT count(*)::int AS n FROM todos WHERE title = $1', [title]))[0]!.n;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { startAppWithUser, type TodoClient } from '../helpers/todo-client.js';
 
 // The failures are forced in the database itself: a trigger on todos raises a serialization
 // failure or a deadlock for the first N inserts. A sequence counts the attempts, because
@@ -10,8 +10,7 @@ describe('a transaction that hits a serialization failure or deadlock is re-run 
   let t: TestApp;
   let me: TodoClient;
   beforeAll(async () => {
-    t = await startTestApp();
-    me = await newUser(t);
+    ({ t, me } = await startAppWithUser());
     await t.db.query(`
       CREATE TABLE fault_plan (sqlstate text NOT NULL, failures int NOT NULL);
       CREATE SEQUENCE fault_attempts;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SORTS } from '../../src/services/todo-service.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { startAppWithUser, type TodoClient } from '../helpers/todo-client.js';
 
 // Walking every page while another client inserts and deletes: each todo that existed before
 // the walk and survives it is returned exactly once, and no todo is ever returned twice.
@@ -9,10 +9,7 @@ import { newUser, type TodoClient } from '../helpers/todo-client.js';
 describe('pagination under churn', () => {
   let t: TestApp;
   let me: TodoClient;
-  beforeAll(async () => {
-    t = await startTestApp();
-    me = await newUser(t);
-  });
+  beforeAll(async () => ({ t, me } = await startAppWithUser()));
   afterAll(() => t.close());
 
   it.each(SORTS)('sort=%s', async (sort) => {

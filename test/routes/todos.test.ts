@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, todoClient, type TodoClient } from '../helpers/todo-client.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { startAppWithUser, todoClient, type TodoClient } from '../helpers/todo-client.js';
 
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('todos', () => {
   let t: TestApp;
   let me: TodoClient;
-  beforeAll(async () => {
-    t = await startTestApp();
-    me = await newUser(t);
-  });
+  beforeAll(async () => ({ t, me } = await startAppWithUser()));
   afterAll(() => t.close());
 
   const rowOf = async (id: string) => (await t.db.query('SELECT * FROM todos WHERE id = $1', [id]))[0];
