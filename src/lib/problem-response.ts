@@ -53,9 +53,8 @@ export function toApiError(error: unknown): ApiError {
 
 export const onError: ErrorHandler<AppBindings> = (error, c) => {
   const apiError = toApiError(error);
-  const log = c.get('logger') ?? logger;
   if (apiError.status >= 500) {
-    log.error({ err: error, request_id: c.get('requestId'), code: apiError.code }, 'request failed');
+    logger.error({ err: error, request_id: c.get('requestId'), code: apiError.code }, 'request failed');
   }
   return problemResponse(c, apiError);
 };

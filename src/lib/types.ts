@@ -1,5 +1,4 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
-import type { Logger } from 'pino';
 
 /** The caller, as the auth middleware resolved it from the bearer token. */
 export interface AuthUser {
@@ -11,7 +10,6 @@ export interface AuthUser {
 export interface AppBindings {
   Variables: {
     requestId: string;
-    logger: Logger;
     /** Set by the auth middleware on every /v1 route. */
     user: AuthUser;
   };

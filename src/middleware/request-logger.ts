@@ -6,7 +6,6 @@ import type { AppBindings } from '../lib/types.js';
 export const requestLogger: MiddlewareHandler<AppBindings> = async (c, next) => {
   const started = performance.now();
   const requestId = c.get('requestId');
-  c.set('logger', logger.child({ request_id: requestId }));
   await next();
   logger.info(
     {

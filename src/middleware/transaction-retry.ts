@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isRetryableTransactionError } from '../db/db-errors.js';
+import { logger } from '../lib/logger.js';
 import type { AppBindings, AppOpenAPI } from '../lib/types.js';
 
 const ATTEMPT = Symbol('transaction-attempt');
@@ -27,7 +28,7 @@ export function retryTransactionConflicts(app: () => AppOpenAPI, retries: number
     const attempt = retryAttempt(c);
     await next();
     if (attempt >= retries || !isRetryableTransactionError(c.error)) return;
-    c.get('logger').warn({ attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; re-running the request');
+    logger.warn({ request_id: c.get('requestId'), attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; re-running the request');
     await pause();
     const headers = new Headers(c.req.raw.headers);
     headers.set('x-request-id', c.get('requestId'));

@@ -27,9 +27,24 @@ type Verify = (token: string) => Promise<JWTPayload>;
 
 let verify: Verify | undefined;
 
+// Tokens already verified, by their exact text: a client sends the same token many times, and
+// an HMAC or signature check per request is the costliest step of a read. An entry lives until
+// the token expires, at most VERIFIED_TTL_MS (so a revoked key stops working soon after).
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+const MAX_VERIFIED = 10_000;
+const verified = new Map<string, { identity: TokenIdentity; until: number }>();
+
+function rememberVerified(token: string, who: TokenIdentity, exp: number | undefined) {
+  const until = Math.min(Date.now() + VERIFIED_TTL_MS, ((exp ?? 0) + CLOCK_TOLERANCE_SECONDS) * 1000);
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(token, { identity: who, until });
+}
+
 /** Verifies `Authorization: Bearer <JWT>`; throws 401 for any token it cannot trust, 503 when the JWKS is unreachable. */
 export async function authenticate(authorization: string | undefined): Promise<TokenIdentity> {
   const token = bearerToken(authorization);
+  const known = verified.get(token);
+  if (known && known.until > Date.now()) return known.identity;
   verify ??= createVerifier(env());
   let payload: JWTPayload;
   try {
@@ -43,7 +58,9 @@ export async function authenticate(authorization: string | undefined): Promise<T
     }
     throw unauthorized(rejection(error), error);
   }
-  return identity(payload);
+  const who = identity(payload);
+  rememberVerified(token, who, payload.exp);
+  return who;
 }
 
 function bearerToken(authorization: string | undefined): string {

@@ -1,5 +1,4 @@
 import type { z } from '@hono/zod-openapi';
-import type { Todo } from '../../db/models/index.js';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as todos from '../../services/todo-service.js';
@@ -9,7 +8,7 @@ import type { TodoSchema } from './todos.schemas.js';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The explicit mapping from the model to the contract's Todo. */
-function toTodo(todo: Todo): z.infer<typeof TodoSchema> {
+function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
   return {
     id: todo.id,
     title: todo.title,
