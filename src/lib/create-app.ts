@@ -59,14 +59,22 @@ export function createApp(): AppOpenAPI {
         ),
     }),
   );
-  const limitBody = bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
-    },
+  const tooLarge = () => {
+    throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
+  };
+  const limitStreamedBody = bodyLimit({ maxSize: config.bodyLimitBytes, onError: tooLarge });
+  app.use((c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    // With a Content-Length the header says it all. Touching the body stream (as hono's
+    // bodyLimit does) would make @hono/node-server build a web-stream Request and lose its
+    // fast path for reading the body; only a chunked body is counted as it streams.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number(length) > config.bodyLimitBytes) tooLarge();
+      return next();
+    }
+    return limitStreamedBody(c, next);
   });
-  // GET and HEAD carry no body here; asking would build a full Request object for nothing.
-  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.notFound(notFound);
   app.onError(onError);
   return app;

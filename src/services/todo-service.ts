@@ -67,22 +67,20 @@ async function explainNoMatch(userId: string, id: string, expected: ExpectedVers
   return todo;
 }
 
+/** One INSERT … RETURNING with bind parameters: no model instance to build and validate on a hot path. */
 export async function createTodo(userId: string, input: TodoInput): Promise<TodoRow> {
   const now = new Date();
   const completed = input.completed ?? false;
-  return Todo.create({
-    id: uuidv7(),
-    user_id: userId,
-    title: input.title,
-    description: input.description ?? null,
-    completed,
-    completed_at: completed ? now : null,
-    due_at: input.due_at ?? null,
-    priority: priorityRank(input.priority ?? 'none'),
-    version: 1,
-    created_at: now,
-    updated_at: now,
-  }, { silent: true });
+  const [row] = await Todo.sequelize!.query<TodoRow>(
+    `INSERT INTO todos (id, user_id, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)
+     RETURNING *`,
+    {
+      bind: [uuidv7(), userId, input.title, input.description ?? null, completed, completed ? now : null, input.due_at ?? null, priorityRank(input.priority ?? 'none'), now],
+      type: QueryTypes.SELECT,
+    },
+  );
+  return row!;
 }
 
 export async function getTodo(userId: string, id: string): Promise<TodoRow> {

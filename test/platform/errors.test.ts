@@ -73,6 +73,12 @@ describe('every error is problem details', () => {
     expectProblem(await json(res), 413, 'payload_too_large', '/__test/echo');
   });
 
+  it('413 from the Content-Length alone, before the body is read', async () => {
+    const body = JSON.stringify({ name: 'x'.repeat(200_000) });
+    const res = await post(body, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    expect(res.status).toBe(413);
+  });
+
   it('415 for a body that is not JSON', async () => {
     const res = await post('name=x', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
