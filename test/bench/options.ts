@@ -1,0 +1,74 @@
+// What one bench run does: the command-line flags turned into sizes and durations.
+
+export interface ScaleSizes {
+  /** Todos of the users whose lists are measured, smallest first. */
+  userSizes: number[];
+  /** Rows in the todos table once the scale data is in (spread over filler users). */
+  totalRows: number;
+  /** Rows per INSERT ... generate_series batch. */
+  batchRows: number;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  profile: boolean;
+  scale: boolean;
+  /** Seconds of each measured run, and of the warm-up before it. */
+  durationSec: number;
+  warmupSec: number;
+  connections: number[];
+  users: number;
+  todosPerUser: number;
+  scaleSizes: ScaleSizes;
+  scaleConnections: number;
+  scaleDurationSec: number;
+  /** Seconds of each filter and sort run, and whether the baseline runs them too (not in --quick). */
+  variantDurationSec: number;
+  variantBaseline: boolean;
+  /** The exact command line, for the report. */
+  command: string;
+}
+
+const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--duration=<s>]
+  --quick        1.5 s runs, 1 000 users, smaller scale data, filters and sorts on the service only:
+                 about two minutes
+  --profile      also CPU-profile the service under the mixed scenario at 32 connections
+  --no-scale     skip the 1k/10k/100k list latency part
+  --duration=<s> seconds per measured run (default 10, or 1.5 with --quick)
+Exit code 2 when any request failed (non-2xx, connection error or timeout); the report says which.
+Environment: BENCH_DATABASE_URL=postgres://... uses that server (it must allow CREATE DATABASE)
+instead of an embedded PostgreSQL.`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const flags = new Set(argv.filter((a) => !a.startsWith('--duration=')));
+  for (const flag of flags) {
+    if (!['--quick', '--profile', '--no-scale', '--help'].includes(flag)) throw new Error(`Unknown option ${flag}\n${USAGE}`);
+  }
+  if (flags.has('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = flags.has('--quick');
+  const duration = argv.find((a) => a.startsWith('--duration='))?.slice('--duration='.length);
+  const durationSec = duration === undefined ? (quick ? 1.5 : 10) : Number(duration);
+  if (!Number.isFinite(durationSec) || durationSec < 1 || durationSec > 600) throw new Error(`--duration must be 1 to 600 seconds\n${USAGE}`);
+  return {
+    quick,
+    profile: flags.has('--profile'),
+    scale: !flags.has('--no-scale'),
+    durationSec,
+    warmupSec: quick ? 0.25 : 2,
+    connections: [1, 32, 128],
+    // Fewer users in --quick: priming every user's first request is a fixed cost per server.
+    users: quick ? 1000 : 2000,
+    todosPerUser: 25,
+    scaleSizes: quick
+      ? { userSizes: [1_000, 5_000, 20_000], totalRows: 100_000, batchRows: 100_000 }
+      : { userSizes: [1_000, 10_000, 100_000], totalRows: 1_000_000, batchRows: 100_000 },
+    scaleConnections: 8,
+    scaleDurationSec: quick ? 1 : 3,
+    variantDurationSec: quick ? 0.5 : 3,
+    variantBaseline: !quick,
+    command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+  };
+}
