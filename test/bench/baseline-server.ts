@@ -118,16 +118,26 @@ function toTodo(row: TodoRow) {
 
 const users = new Map<string, string>();
 
+// Verified tokens by their text, until they expire: the same cache the service keeps, so that the
+// baseline stays the ceiling and the comparison measures the framework, not a missing cache.
+const verified = new Map<string, { sub: string; until: number }>();
+
 async function authenticate(req: IncomingMessage): Promise<string> {
   const match = BEARER.exec(req.headers.authorization ?? '');
   if (!match) throw new HttpError(401, 'unauthorized', 'This endpoint needs a bearer token.');
+  const token = match[1]!;
+  const known = verified.get(token);
+  if (known && known.until > Date.now()) return userId(known.sub);
   let sub: unknown;
+  let exp: number | undefined;
   try {
-    ({ payload: { sub } } = await jwtVerify(match[1]!, SECRET, { algorithms: ['HS256'], requiredClaims: ['exp'], clockTolerance: 60 }));
+    ({ payload: { sub, exp } } = await jwtVerify(token, SECRET, { algorithms: ['HS256'], requiredClaims: ['exp'], clockTolerance: 60 }));
   } catch {
     throw new HttpError(401, 'unauthorized', 'The token is not valid.');
   }
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) throw new HttpError(401, 'unauthorized', 'The token needs a subject.');
+  if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+  verified.set(token, { sub, until: Math.min(Date.now() + 300_000, ((exp ?? 0) + 60) * 1000) });
   return userId(sub);
 }
 
