@@ -122,7 +122,7 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
   return out;
 }
 
-export const DOCUMENT_INFO = {
+const DOCUMENT_INFO = {
   openapi: '3.1.0',
   info: {
     title: 'Todo API',

@@ -48,7 +48,6 @@ export function docsAsset(name: string): { type: string; body: Buffer | string }
   return cached;
 }
 
-export const DOCS_ASSET_NAMES = Object.keys(ASSETS);
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">
