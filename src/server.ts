@@ -6,7 +6,7 @@ import { closeDatabase, openDatabase } from './db/database.js';
 import { describeDatabaseError, sqlState } from './db/db-errors.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import type { Env } from './env.js';
-import { markShuttingDown } from './lib/lifecycle.js';
+import { markConnectionsCut, markShuttingDown } from './lib/lifecycle.js';
 import { logger } from './lib/logger.js';
 import { sweepExpiredIdempotencyKeys } from './services/idempotency-service.js';
 
@@ -77,6 +77,7 @@ export async function startServer(config: Env): Promise<RunningServer> {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
+          markConnectionsCut();
           server.closeAllConnections();
           resolve();
         }, config.shutdownTimeoutMs);

@@ -8,3 +8,15 @@ export function markShuttingDown(): void {
 export function isShuttingDown(): boolean {
   return shuttingDown;
 }
+
+// Set when SHUTDOWN_TIMEOUT_MS ran out and the remaining connections were cut: a request still
+// running then has no client to answer, so its transaction must not commit.
+let connectionsCut = false;
+
+export function markConnectionsCut(): void {
+  connectionsCut = true;
+}
+
+export function areConnectionsCut(): boolean {
+  return connectionsCut;
+}

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { database, databaseStatementTimeoutMs, databaseTimeoutsPerSession } from '../db/database.js';
+import { areConnectionsCut } from '../lib/lifecycle.js';
 import type { AppBindings } from '../lib/types.js';
 
 const ROLLBACK = Symbol('rollback');
@@ -30,7 +31,7 @@ export const requestTransaction: MiddlewareHandler<AppBindings> = async (c, next
       }
       await next();
       // A client that is gone (or was cut off by a shutdown) got no answer: leave nothing behind.
-      if (c.error || c.res.status >= 400 || c.req.raw.signal.aborted) throw ROLLBACK;
+      if (c.error || c.res.status >= 400 || c.req.raw.signal.aborted || areConnectionsCut()) throw ROLLBACK;
     });
   } catch (error) {
     if (error !== ROLLBACK) throw error;

@@ -57,7 +57,9 @@ describe('rate limiting on a running server', () => {
     expect(remaining).toEqual(['r=4', 'r=3', 'r=2', 'r=1', 'r=0']);
     const refused = await get(url, alice);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('12');
+    // One token comes back every 12 s; some of it has already refilled while the five ran.
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(12);
     expect(refused.headers.get('ratelimit')).toMatch(/^"default";r=0;t=\d+$/);
     expect(((await refused.json()) as { code: string }).code).toBe('rate_limited');
     // Per user: someone else is not affected.
