@@ -2,10 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { isRetryableTransactionError } from '../db/db-errors.js';
 import { logger } from '../lib/logger.js';
 import type { AppBindings, AppOpenAPI } from '../lib/types.js';
+import { SAFE_METHODS } from './transaction.js';
 
 const ATTEMPT = Symbol('transaction-attempt');
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 type RetryEnv = Record<PropertyKey, unknown> & { [ATTEMPT]?: number };
 

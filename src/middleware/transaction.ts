@@ -6,7 +6,7 @@ import type { AppBindings } from '../lib/types.js';
 const ROLLBACK = Symbol('rollback');
 
 /** Reads whose one statement is atomic by itself: every GET route of /v1 is a single SELECT. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Runs a write in one managed transaction: every model call joins it through CLS. It commits
