@@ -2,22 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from '../../src/env.js';
+import { parseEnv } from '../../src/env.js';
+import { envErrorOf } from '../helpers/env-problems.js';
 import { loadOrCreateDevSecret } from '../../src/lib/dev-secret.js';
 
 // The auth settings of src/env.ts, and the development secret both the server and the CLI use.
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
 
-function problemsOf(source: Record<string, string>): string {
-  try {
-    parseEnv(source);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvError);
-    return (error as EnvError).message;
-  }
-  throw new Error('parseEnv accepted the configuration');
-}
+const problemsOf = (source: Record<string, string>): string => envErrorOf(source).message;
 
 describe('auth configuration', () => {
   it('reads the secret byte for byte, and the issuer and audience', () => {

@@ -1,6 +1,7 @@
 import { buildApp } from '../../src/app.js';
-import { closeDatabase, openDatabase } from '../../src/db/database.js';
+import { closeDatabase, database, openDatabase } from '../../src/db/database.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
+import { requestTransaction } from '../../src/middleware/transaction.js';
 import { assertResponseMatchesSpec } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -56,3 +57,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 /** A response body as JSON, loosely typed for assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = (res: Response): Promise<any> => res.json() as Promise<any>;
+
+/** A test-only route that holds a pooled connection for `seconds`, behind the product's transaction middleware. */
+export function mountSlowRoute(app: AppOpenAPI, { method, seconds }: { method: 'get' | 'post'; seconds: number }): void {
+  app.use('/__test/*', requestTransaction);
+  app[method]('/__test/slow', async (c) => {
+    await database().query('SELECT pg_sleep(:seconds)', { replacements: { seconds } });
+    return c.json({ ok: true }, 200);
+  });
+}

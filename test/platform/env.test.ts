@@ -1,19 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from '../../src/env.js';
+import { parseEnv } from '../../src/env.js';
+import { envErrorOf } from '../helpers/env-problems.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function problemsOf(source: Record<string, string>): string[] {
-  try {
-    parseEnv(source);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvError);
-    return (error as EnvError).problems;
-  }
-  throw new Error('parseEnv accepted the configuration');
-}
+const problemsOf = (source: Record<string, string>): string[] => envErrorOf(source).problems;
 
 describe('configuration', () => {
   it('has working defaults', () => {

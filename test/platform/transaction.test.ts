@@ -6,7 +6,7 @@ import { User } from '../../src/db/models/index.js';
 import { ApiError } from '../../src/lib/errors.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
 import { requestTransaction } from '../../src/middleware/transaction.js';
-import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { json, mountSlowRoute, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -134,13 +134,7 @@ describe('a pool that is exhausted', () => {
     t = await startTestApp({
       poolMax: 1,
       acquireTimeoutMs: 300,
-      mount: (app) => {
-        app.use('/__test/*', requestTransaction);
-        app.post('/__test/slow', async (c) => {
-          await database().query('SELECT pg_sleep(1)');
-          return c.json({ ok: true }, 200);
-        });
-      },
+      mount: (app) => mountSlowRoute(app, { method: 'post', seconds: 1 }),
     });
   });
   afterAll(() => t.close());

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { database } from '../../src/db/database.js';
-import { requestTransaction } from '../../src/middleware/transaction.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { mountSlowRoute, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newUser, type TodoClient } from '../helpers/todo-client.js';
 
 describe('overload: DB_POOL_MAX=2 and 50 concurrent slow requests', () => {
@@ -11,13 +9,7 @@ describe('overload: DB_POOL_MAX=2 and 50 concurrent slow requests', () => {
     t = await startTestApp({
       poolMax: 2,
       acquireTimeoutMs: 500,
-      mount: (app) => {
-        app.use('/__test/*', requestTransaction);
-        app.get('/__test/slow', async (c) => {
-          await database().query('SELECT pg_sleep(0.3)');
-          return c.json({ ok: true }, 200);
-        });
-      },
+      mount: (app) => mountSlowRoute(app, { method: 'get', seconds: 0.3 }),
     });
     me = await newUser(t);
   });
