@@ -15,18 +15,20 @@ export function rateLimit(): MiddlewareHandler<AppBindings> {
   if (!enabled) return (_c, next) => next();
   const limiter = new RateLimiter({ requests, windowSeconds });
   const policy = `"default";q=${requests};w=${windowSeconds}`;
-  return async (c, next) => {
+  return (c, next) => {
     // A re-run after a transaction conflict is the service's doing, not the client's.
     if (retryAttempt(c) > 0) return next();
     const decision = limiter.take(c.get('user').id);
-    const headers = { 'RateLimit-Policy': policy, RateLimit: `"default";r=${decision.remaining};t=${decision.resetSeconds}` };
+    const rateLimit = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {
       throw new ApiError('rate_limited', {
         detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user. Retry after ${decision.retryAfterSeconds} s.`,
-        headers: { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
+        headers: { 'RateLimit-Policy': policy, RateLimit: rateLimit, 'Retry-After': String(decision.retryAfterSeconds) },
       });
     }
-    await next();
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    // Before `next`, like private-no-store.ts: every response of this request, errors too, carries them.
+    c.header('RateLimit-Policy', policy);
+    c.header('RateLimit', rateLimit);
+    return next();
   };
 }

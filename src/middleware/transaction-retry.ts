@@ -13,6 +13,8 @@ export function retryAttempt(c: Context): number {
   return ((c.env as RetryEnv | undefined)?.[ATTEMPT] as number | undefined) ?? 0;
 }
 
+const RATE_LIMIT_HEADERS = ['RateLimit', 'RateLimit-Policy'];
+
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
 
 /**
@@ -34,10 +36,13 @@ export function retryTransactionConflicts(app: () => AppOpenAPI, retries: number
     // The body was read (and cached by Hono) by the first attempt, or is read now.
     const body = await c.req.arrayBuffer();
     const replay = new Request(c.req.url, { method: c.req.method, headers, body: body.byteLength > 0 ? body : null });
+    // The limiter does not run again on a re-run (rate-limit.ts): its headers are the first attempt's.
+    const carried = RATE_LIMIT_HEADERS.map((name) => [name, c.res.headers.get(name)] as const);
     const response = await app().fetch(replay, { ...((c.env as RetryEnv | undefined) ?? {}), [ATTEMPT]: attempt + 1 });
     // Replace, not merge: the failed attempt's headers (Retry-After...) must not leak into the answer.
     c.res = undefined as unknown as Response;
     c.res = response;
+    for (const [name, value] of carried) if (value !== null) c.res.headers.set(name, value);
     c.error = undefined;
   };
 }

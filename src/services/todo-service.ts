@@ -1,6 +1,7 @@
-import { Op, QueryTypes, literal, type WhereOptions } from 'sequelize';
+import { Op, literal, type WhereOptions } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import { Todo } from '../db/models/index.js';
+import { runStatement } from '../db/statement.js';
 import { ApiError } from '../lib/errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -75,24 +76,18 @@ async function explainNoMatch(userId: string, id: string, expected: ExpectedVers
 export async function createTodo(userId: string, input: TodoInput): Promise<TodoRow> {
   const now = new Date();
   const completed = input.completed ?? false;
-  const [row] = await Todo.sequelize!.query<TodoRow>(
+  const [row] = await runStatement<TodoRow>(
     `INSERT INTO todos (id, user_id, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)
      RETURNING *`,
-    {
-      bind: [uuidv7(), userId, input.title, input.description ?? null, completed, completed ? now : null, input.due_at ?? null, priorityRank(input.priority ?? 'none'), now],
-      type: QueryTypes.SELECT,
-    },
+    [uuidv7(), userId, input.title, input.description ?? null, completed, completed ? now : null, input.due_at ?? null, priorityRank(input.priority ?? 'none'), now],
   );
   return row!;
 }
 
 /** The hottest query of all: written out, with bind parameters, so nothing is generated per call. */
 export async function getTodo(userId: string, id: string): Promise<TodoRow> {
-  const [todo] = await Todo.sequelize!.query<TodoRow>('SELECT * FROM todos WHERE id = $1 AND user_id = $2', {
-    bind: [id, userId],
-    type: QueryTypes.SELECT,
-  });
+  const [todo] = await runStatement<TodoRow>('SELECT * FROM todos WHERE id = $1 AND user_id = $2', [id, userId]);
   if (!todo) throw notFound();
   return todo;
 }
@@ -102,8 +97,7 @@ const PATCH_COLUMNS = { title: 'text', description: 'text', due_at: 'timestamptz
 
 /**
  * Applies a merge patch in one UPDATE that also bumps `version` and keeps `completed_at`.
- * Every value is a bind parameter (never inlined: Sequelize would read a `$1` inside a value as
- * a parameter). A patch that changes nothing matches no row; then the todo is read to tell
+ * Every value is a bind parameter, never inlined into the SQL. A patch that changes nothing matches no row; then the todo is read to tell
  * "unchanged" from 404 and 412.
  */
 export async function updateTodo(userId: string, id: string, patch: TodoPatch, expected?: ExpectedVersions): Promise<TodoRow> {
@@ -129,11 +123,11 @@ export async function updateTodo(userId: string, id: string, patch: TodoPatch, e
     sets.push(patch.completed ? 'completed_at = CASE WHEN completed THEN completed_at ELSE $3 END' : 'completed_at = NULL');
   }
   const versionCheck = Array.isArray(expected) ? ` AND version = ANY (${param(expected)}::int[])` : '';
-  const rows = await Todo.sequelize!.query<TodoRow>(
+  const rows = await runStatement<TodoRow>(
     `UPDATE todos SET ${sets.join(', ')}, version = version + 1, updated_at = $3
      WHERE id = $1 AND user_id = $2${versionCheck} AND (${changes.join(' OR ')})
      RETURNING *`,
-    { bind, type: QueryTypes.SELECT },
+    bind,
   );
   return rows[0] ?? explainNoMatch(userId, id, expected);
 }
