@@ -1,9 +1,20 @@
-import type { MiddlewareHandler } from 'hono';
+import type { ServerResponse } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
 import { database, databaseStatementTimeoutMs, databaseTimeoutsPerSession } from '../db/database.js';
 import { areConnectionsCut } from '../lib/lifecycle.js';
 import type { AppBindings } from '../lib/types.js';
 
 const ROLLBACK = Symbol('rollback');
+
+/**
+ * The client is gone once its connection closed. Read from the socket that @hono/node-server
+ * passes in `c.env`: `c.req.raw.signal` would build an AbortController for every request.
+ */
+function clientHasGone(c: Context): boolean {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return c.req.raw.signal.aborted;
+  return outgoing.destroyed || !outgoing.socket || outgoing.socket.destroyed;
+}
 
 /** Reads whose one statement is atomic by itself: every GET route of /v1 is a single SELECT. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -31,7 +42,7 @@ export const requestTransaction: MiddlewareHandler<AppBindings> = async (c, next
       }
       await next();
       // A client that is gone (or was cut off by a shutdown) got no answer: leave nothing behind.
-      if (c.error || c.res.status >= 400 || c.req.raw.signal.aborted || areConnectionsCut()) throw ROLLBACK;
+      if (c.error || c.res.status >= 400 || clientHasGone(c) || areConnectionsCut()) throw ROLLBACK;
     });
   } catch (error) {
     if (error !== ROLLBACK) throw error;

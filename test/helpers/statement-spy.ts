@@ -6,18 +6,23 @@ import pg from 'pg';
  */
 export function spyOnStatements() {
   const sent: string[] = [];
+  /** The bind parameters of each statement in `sent`, at the same index. */
+  const values: unknown[][] = [];
   const original = pg.Client.prototype.query;
   return {
     sent,
+    values,
     install() {
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        const [config] = args as [string | { text?: string }];
+        const [config, params] = args as [string | { text?: string; values?: unknown[] }, unknown];
         sent.push(typeof config === 'string' ? config : (config?.text ?? ''));
+        values.push(Array.isArray(params) ? params : typeof config === 'object' ? (config?.values ?? []) : []);
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
     },
     reset() {
       sent.length = 0;
+      values.length = 0;
     },
     restore() {
       pg.Client.prototype.query = original;

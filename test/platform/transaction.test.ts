@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../../src/db/database.js';
@@ -13,6 +17,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function currentTxid(): Promise<string> {
   const [row] = await database().query<{ txid: string }>('SELECT txid_current()::text AS txid', { type: QueryTypes.SELECT });
   return row!.txid;
+}
+
+let releaseSlowWrite: () => void = () => {};
+
+/** POSTs to the app served over real HTTP; `hangUp` closes the socket while the handler still runs. */
+async function postOverHttp(app: AppOpenAPI, path: string, hangUp: boolean): Promise<number | 'gone'> {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (error) => (hangUp ? resolve('gone') : reject(error)));
+      req.end();
+      setTimeout(() => {
+        if (hangUp) req.destroy();
+        // The handler answers after the hang-up; the transaction middleware sees the closed socket.
+        setTimeout(() => releaseSlowWrite(), 100);
+      }, 200);
+    });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 // Routes that only this file mounts: they write through the models with no transaction passed.
@@ -32,6 +62,12 @@ function mountTestRoutes(app: AppOpenAPI) {
   app.post('/__test/throw/:subject', async (c) => {
     await User.create({ id: randomUUID(), subject: c.req.param('subject') });
     throw new Error('boom after writing: SELECT secret FROM users WHERE password = 1');
+  });
+  // Writes, then answers only once the test says so: the client may have hung up by then.
+  app.post('/__test/slow-write/:subject', async (c) => {
+    await User.create({ id: randomUUID(), subject: c.req.param('subject') });
+    await new Promise<void>((resolve) => (releaseSlowWrite = resolve));
+    return c.json({ ok: true }, 200);
   });
   app.post('/__test/reject/:subject', async (c) => {
     await User.create({ id: randomUUID(), subject: c.req.param('subject') });
@@ -81,6 +117,15 @@ describe('one managed transaction per request', () => {
     expect(res.status).toBe(409);
     expect(await json(res)).toMatchObject({ code: 'conflict', detail: 'refused after writing' });
     expect(await usersNamed('rejected')).toHaveLength(0);
+  });
+
+  it('leaves no row when the client hung up before the answer, and commits when it waited', async () => {
+    expect(await postOverHttp(t.app, '/__test/slow-write/waited', false)).toBe(200);
+    expect(await usersNamed('waited')).toHaveLength(1);
+    expect(await postOverHttp(t.app, '/__test/slow-write/hung-up', true)).toBe('gone');
+    // The handler finishes after the hang-up; give its transaction time to end.
+    await sleep(300);
+    expect(await usersNamed('hung-up')).toHaveLength(0);
   });
 
   it('keeps 50 concurrent requests each in its own transaction (CLS isolation)', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { database } from '../../src/db/database.js';
 import { listTodos, SORTS } from '../../src/services/todo-service.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { spyOnStatements } from '../helpers/statement-spy.js';
 import { newUser, type TodoClient } from '../helpers/todo-client.js';
 import { expectedOrder } from '../helpers/todo-order.js';
 
@@ -151,19 +151,19 @@ describe('list query plans', () => {
   afterAll(() => t.close());
 
   it.each(SORTS)('sort=%s reads a page through an index, with and without a cursor', async (sort) => {
-    const sql: string[] = [];
-    const sequelize = database();
-    const previous = sequelize.options.logging;
-    sequelize.options.logging = (line: string) => sql.push(line.replace(/^Executing \([^)]*\): /, ''));
+    const spy = spyOnStatements();
+    spy.install();
     try {
       const first = await listTodos(userId, { sort, limit: 20 });
       await listTodos(userId, { sort, limit: 20, cursor: first.nextCursor ?? undefined });
     } finally {
-      sequelize.options.logging = previous;
+      spy.restore();
     }
-    expect(sql).toHaveLength(2);
-    for (const statement of sql) {
-      const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement}`)).map((r) => r['QUERY PLAN']).join('\n');
+    // A fresh pool connection may send its own set-up statements first.
+    const pages = spy.sent.flatMap((text, i) => (/FROM todos/.test(text) ? [{ text, values: spy.values[i] }] : []));
+    expect(pages).toHaveLength(2);
+    for (const { text, values } of pages) {
+      const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).map((r) => r['QUERY PLAN']).join('\n');
       expect(plan, plan).toMatch(/Index Scan( Backward)? using todos_user_/);
       expect(plan, plan).not.toMatch(/Seq Scan|Sort\b/);
     }
