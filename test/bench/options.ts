@@ -11,7 +11,8 @@ export interface ScaleSizes {
 
 export interface BenchOptions {
   quick: boolean;
-  profile: boolean;
+  /** The scenario to CPU-profile (--profile: the mix), or undefined. */
+  profile: string | undefined;
   scale: boolean;
   /** Seconds of each measured run, and of the warm-up before it. */
   durationSec: number;
@@ -25,6 +26,10 @@ export interface BenchOptions {
   /** Seconds of each filter and sort run, and whether the baseline runs them too (not in --quick). */
   variantDurationSec: number;
   variantBaseline: boolean;
+  /** Scenario names to run (all by default); with fewer, or fewer connection counts, the run is partial. */
+  scenarios: string[] | undefined;
+  /** A partial run writes results/partial.* and leaves results/latest.* (the README's table) alone. */
+  partial: boolean;
   /** The exact command line, for the report. */
   command: string;
 }
@@ -32,15 +37,20 @@ export interface BenchOptions {
 const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--duration=<s>]
   --quick        1.5 s runs, 1 000 users, smaller scale data, filters and sorts on the service only:
                  about two minutes
-  --profile      also CPU-profile the service under the mixed scenario at 32 connections
+  --profile      also CPU-profile both servers under the mixed scenario at 32 connections
+                 (--profile=<name>: under that scenario); the .cpuprofile files go to results/profiles/
   --no-scale     skip the 1k/10k/100k list latency part
   --duration=<s> seconds per measured run (default 10, or 1.5 with --quick)
+  --only=<names> only these scenarios (comma-separated: get,list,create,patch,mix)
+  --connections=<n,...>  only these connection counts (default 1,32,128)
+  With --only or --connections the run is partial: it writes results/partial.* instead of results/latest.*.
 Exit code 2 when any request failed (non-2xx, connection error or timeout); the report says which.
 Environment: BENCH_DATABASE_URL=postgres://... uses that server (it must allow CREATE DATABASE)
 instead of an embedded PostgreSQL.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const flags = new Set(argv.filter((a) => !a.startsWith('--duration=')));
+  const valued = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const flags = new Set(argv.filter((a) => !/^--(duration|only|connections|profile)=/.test(a)));
   for (const flag of flags) {
     if (!['--quick', '--profile', '--no-scale', '--help'].includes(flag)) throw new Error(`Unknown option ${flag}\n${USAGE}`);
   }
@@ -49,16 +59,19 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const quick = flags.has('--quick');
-  const duration = argv.find((a) => a.startsWith('--duration='))?.slice('--duration='.length);
+  const duration = valued('duration');
+  const only = valued('only')?.split(',').filter(Boolean);
+  const connections = valued('connections')?.split(',').map(Number) ?? [1, 32, 128];
+  if (connections.length === 0 || connections.some((n) => !Number.isInteger(n) || n < 1 || n > 1024)) throw new Error(`--connections must be whole numbers from 1 to 1024\n${USAGE}`);
   const durationSec = duration === undefined ? (quick ? 1.5 : 10) : Number(duration);
   if (!Number.isFinite(durationSec) || durationSec < 1 || durationSec > 600) throw new Error(`--duration must be 1 to 600 seconds\n${USAGE}`);
   return {
     quick,
-    profile: flags.has('--profile'),
+    profile: valued('profile') ?? (flags.has('--profile') ? 'mix' : undefined),
     scale: !flags.has('--no-scale'),
     durationSec,
     warmupSec: quick ? 0.25 : 2,
-    connections: [1, 32, 128],
+    connections,
     // Fewer users in --quick: priming every user's first request is a fixed cost per server.
     users: quick ? 1000 : 2000,
     todosPerUser: 25,
@@ -69,6 +82,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     scaleDurationSec: quick ? 1 : 3,
     variantDurationSec: quick ? 0.5 : 3,
     variantBaseline: !quick,
+    scenarios: only,
+    partial: only !== undefined || valued('connections') !== undefined,
     command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
   };
 }

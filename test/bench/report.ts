@@ -34,6 +34,8 @@ export interface BenchReport {
     poolMax: number;
     buildSeconds: number;
     loadGenerator: string;
+    /** Node flags of both servers: those of `npm start`. */
+    nodeFlags: string[];
   };
   scenarios: ScenarioRow[];
   /** 1-minute load average when the run ended (the start is in `machine`). */
@@ -68,10 +70,10 @@ export function collectFailures(
   return out;
 }
 
-export function writeReport(report: BenchReport, dir: string): { json: string; markdown: string } {
+export function writeReport(report: BenchReport, dir: string, name: 'latest' | 'partial'): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
-  const json = path.join(dir, 'latest.json');
-  const markdown = path.join(dir, 'latest.md');
+  const json = path.join(dir, `${name}.json`);
+  const markdown = path.join(dir, `${name}.md`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(markdown, renderMarkdown(report));
   return { json, markdown };
@@ -107,7 +109,7 @@ function header(r: BenchReport): string[] {
     `- Code: commit ${r.code.commit}${r.code.changedFiles > 0 ? ` plus ${r.code.changedFiles} uncommitted changed files under src/ and migrations/ (the working tree as built)` : ''}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres} (${r.database.source})`,
     `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos; each request picks a random user and one of that user's todos, with a pre-signed HS256 token`,
-    `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, baseline then service for each row; pool max ${r.settings.poolMax} in both; load by ${r.settings.loadGenerator}`,
+    `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, baseline then service for each row; pool max ${r.settings.poolMax} in both; node flags of both (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
     `- Round trips: ${r.database.roundTrips}`,
   ];
 }
@@ -228,7 +230,7 @@ function topTable(run: ProfiledRun): string[] {
   return [
     '| # | function | location | self ms | % of busy | µs per request |',
     '| ---: | --- | --- | ---: | ---: | ---: |',
-    ...run.summary.top.map(
+    ...run.summary.top.slice(0, 10).map(
       (f, i) => `| ${i + 1} | ${code(f.functionName, 60)} | ${code(f.location, 100)} | ${fixed(f.selfMs, 1)} | ${fixed(f.percent, 1)} | ${fixed(usPerRequest(f.selfMs, run), 1)} |`,
     ),
   ];
@@ -256,7 +258,7 @@ function profileSection(p: NonNullable<BenchReport['profile']>): string[] {
     `- ${profileRunLine('Service', p.service)}`,
     `- ${profileRunLine('Baseline', p.baseline)}`,
     '',
-    'The ten functions with the most self time in the service (self time = samples × sampling interval, grouped by function, file and line; idle excluded). The profiler samples on a wall clock, so on a machine short of cores a native call such as `writev` also collects the time the thread waited for a core; the per-request CPU table above is the exact CPU figure.',
+    'The ten functions with the most self time in the service (self time = samples × sampling interval, grouped by function, file and line; idle excluded; the JSON file holds the top 40). The profiler samples on a wall clock, so on a machine short of cores a native call such as `writev` also collects the time the thread waited for a core; the per-request CPU table above is the exact CPU figure.',
     '',
     ...topTable(p.service),
     '',

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -14,15 +14,16 @@ import { readProfile, summariseProfile } from './profile.js';
 import { collectFailures, renderMarkdown, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
 import { readMemory } from './proc-stats.js';
 import { runScale } from './scale.js';
-import { MAIN_GROUP, MIX, SCENARIOS, type BenchUser } from './scenarios.js';
+import { MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
 import { analyze, seedTodos, seedUsers, todoIdsBySubject } from './seed.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
-// `npm run bench [-- --quick] [--profile] [--no-scale]`: the service against a raw baseline, in one run.
+// `npm run bench [-- --quick] [--profile[=<scenario>]] [--no-scale] [--only=...] [--connections=...]`: the service against a raw baseline, in one run.
 // See options.ts for the flags and report.ts for what is written to test/bench/results/.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
+const PROFILES_DIR = path.join(RESULTS_DIR, 'profiles');
 const POOL_MAX = 10;
 
 const started = performance.now();
@@ -72,11 +73,22 @@ function serviceEnv(databaseUrl: string, secret: string): Record<string, string>
   };
 }
 
+/**
+ * The node flags of `npm start` (package.json), so the service runs here exactly as deployed. The
+ * baseline gets them too: --max-semi-space-size is runtime tuning any Node server may have.
+ */
+const START_FLAGS = ((): string[] => {
+  const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const flags = /\bnode ((?:--\S+ )*)dist\/src\/index\.js/.exec(start)?.[1];
+  if (flags === undefined) throw new Error(`package.json's start script no longer runs "node [--flags] dist/src/index.js": ${start}`);
+  return flags.split(' ').filter(Boolean);
+})();
+
 function startService(databaseUrl: string, secret: string, nodeFlags: string[] = []): Promise<ServerProcess> {
   return startServerProcess({
     name: 'service',
     title: 'todo-api-bench-service',
-    nodeArgs: [...nodeFlags, 'dist/src/index.js'],
+    nodeArgs: [...nodeFlags, ...START_FLAGS, 'dist/src/index.js'],
     env: serviceEnv(databaseUrl, secret),
     cwd: ROOT,
   });
@@ -86,7 +98,7 @@ function startBaseline(databaseUrl: string, secret: string, nodeFlags: string[] 
   return startServerProcess({
     name: 'baseline',
     title: 'todo-api-bench-baseline',
-    nodeArgs: [...nodeFlags, '--import', 'tsx', 'test/bench/baseline-server.ts'],
+    nodeArgs: [...nodeFlags, ...START_FLAGS, '--import', 'tsx', 'test/bench/baseline-server.ts'],
     env: { AUTH_JWT_SECRET: secret, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(POOL_MAX) },
     cwd: ROOT,
   });
@@ -121,7 +133,7 @@ async function checkSameAnswers(servers: Record<'baseline' | 'service', ServerPr
 
 async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise<ScenarioRow[]> {
   const rows: ScenarioRow[] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of SCENARIOS.filter((s) => options.scenarios?.includes(s.name) ?? true)) {
     for (const connections of options.connections) {
       const pair = await measurePair(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
       rows.push({ scenario: scenario.name, label: scenario.label, connections, ...pair });
@@ -140,26 +152,32 @@ async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise
 const PROFILE_CONNECTIONS = 32;
 
 /**
- * The mixed scenario against a fresh server under `node --cpu-prof`, stopped with SIGTERM so the
- * profile is written. The running server of that name is stopped first: one process per port and role.
+ * One scenario against a fresh server under `node --cpu-prof`, stopped with SIGTERM so the profile
+ * is written (and kept in results/profiles/ for DevTools). The running server of that name is
+ * stopped first: one process per port and role.
  */
-async function profileServer(ctx: MeasureContext, name: ServerName, options: BenchOptions, secret: string): Promise<ProfiledRun> {
+async function profileServer(ctx: MeasureContext, name: ServerName, scenario: Scenario, options: BenchOptions, secret: string): Promise<ProfiledRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-bench-prof-'));
   onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   await ctx.servers[name].stop();
   const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const profiled = name === 'service' ? await startService(ctx.db.url, secret, flags) : await startBaseline(ctx.db.url, secret, flags);
   await ctx.load.prime(profiled.url, MAIN_GROUP);
-  await ctx.load.run(profiled.url, MIX, PROFILE_CONNECTIONS, options.warmupSec, false);
+  await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.warmupSec, false);
   const t0 = performance.now();
-  const load = await ctx.load.run(profiled.url, MIX, PROFILE_CONNECTIONS, options.durationSec);
+  const load = await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.durationSec);
   await profiled.stop();
   const windowUs = (performance.now() - t0) * 1000;
-  return { load, summary: summariseProfile(readProfile(dir), ROOT, windowUs) };
+  const profile = readProfile(dir);
+  mkdirSync(PROFILES_DIR, { recursive: true });
+  writeFileSync(path.join(PROFILES_DIR, `${name}-${scenario.name}.cpuprofile`), JSON.stringify(profile));
+  return { load, summary: summariseProfile(profile, ROOT, windowUs, 40) };
 }
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  const unknown = [...(options.scenarios ?? []), ...(options.profile ? [options.profile] : [])].filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}: the scenarios are ${SCENARIOS.map((s) => s.name).join(', ')}`);
   installSignalHandlers();
   log(`${options.command}: ${options.quick ? 'quick' : 'full'} mode, ${options.durationSec} s per run`);
   const secret = newBenchSecret();
@@ -189,11 +207,12 @@ async function main(): Promise<number> {
     service: toMb(readMemory(servers.service.pid)?.peakKb),
   };
   let profile: BenchReport['profile'];
-  if (options.profile) {
-    log(`profile: mixed scenario at ${PROFILE_CONNECTIONS} connections under node --cpu-prof, the service then the baseline`);
-    const service = await profileServer(ctx, 'service', options, secret);
-    const baseline = await profileServer(ctx, 'baseline', options, secret);
-    profile = { scenario: MIX.label, connections: PROFILE_CONNECTIONS, service, baseline };
+  const profiled = SCENARIOS.find((s) => s.name === options.profile);
+  if (profiled) {
+    log(`profile: ${profiled.label} at ${PROFILE_CONNECTIONS} connections under node --cpu-prof, the service then the baseline`);
+    const service = await profileServer(ctx, 'service', profiled, options, secret);
+    const baseline = await profileServer(ctx, 'baseline', profiled, options, secret);
+    profile = { scenario: profiled.label, connections: PROFILE_CONNECTIONS, service, baseline };
   }
   const failures = collectFailures(
     [
@@ -221,6 +240,7 @@ async function main(): Promise<number> {
       poolMax: POOL_MAX,
       buildSeconds,
       loadGenerator: 'autocannon 9 (programmatic) in its own process',
+      nodeFlags: START_FLAGS,
     },
     scenarios,
     loadAverageAtEnd: describeMachine(db.serverVersion).loadAverage,
@@ -229,7 +249,7 @@ async function main(): Promise<number> {
     profile,
     failures,
   };
-  const files = writeReport(report, RESULTS_DIR);
+  const files = writeReport(report, RESULTS_DIR, options.partial ? 'partial' : 'latest');
   process.stdout.write(`\n${renderMarkdown(report)}\n`);
   log(`wrote ${path.relative(ROOT, files.markdown)} and ${path.relative(ROOT, files.json)}`);
   if (failures.length > 0) {

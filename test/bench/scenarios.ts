@@ -26,9 +26,6 @@ export const SCENARIOS: Scenario[] = [
   { name: 'mix', label: 'mix: 50% get, 20% list, 20% patch, 10% create', weights: { get: 50, list: 20, patch: 20, create: 10 } },
 ];
 
-/** The mixed scenario, which --profile runs. */
-export const MIX = SCENARIOS.find((s) => s.name === 'mix')!;
-
 export interface BenchUser {
   token: string;
   todoIds: string[];
