@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize-typescript';
 import { connectWithRetry, createSequelize, type ConnectionSettings } from './connection.js';
 import { createMigrator } from './migrator.js';
 import { applySessionDefaults } from './session-defaults.js';
+import { sendTransactionControlOnConnection } from './transaction-control.js';
 
 // The application's Sequelize instance: one per process, opened at start-up.
 
@@ -40,6 +41,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sequel
     await bootstrap.close();
   }
   instance = createSequelize(options);
+  sendTransactionControlOnConnection(instance);
   return instance;
 }
 
