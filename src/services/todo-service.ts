@@ -100,8 +100,8 @@ const PATCH_COLUMNS = { title: 'text', description: 'text', due_at: 'timestamptz
 
 /**
  * Applies a merge patch in one UPDATE that also bumps `version` and keeps `completed_at`.
- * Every value is a bind parameter, never inlined into the SQL. A patch that changes nothing matches no row; then the todo is read to tell
- * "unchanged" from 404 and 412.
+ * Every value is a bind parameter, never inlined into the SQL. A patch that changes nothing
+ * matches no row; then the todo is read to tell "unchanged" from 404 and 412.
  */
 export async function updateTodo(userId: string, id: string, patch: TodoPatch, expected?: ExpectedVersions): Promise<TodoRow> {
   const values: Partial<Record<keyof typeof PATCH_COLUMNS, unknown>> = {
