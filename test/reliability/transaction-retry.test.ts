@@ -44,6 +44,10 @@ describe('a transaction that hits a serialization failure or deadlock is re-run 
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe(`retry-${sqlstate}`);
     expect(res.headers.get('retry-after')).toBeNull();
+    // The re-runs skip the rate limiter; the answer still carries the first attempt's headers.
+    expect(res.headers.get('ratelimit')).toMatch(/^"default";r=\d+;t=\d+$/);
+    expect(res.headers.get('ratelimit-policy')).toMatch(/^"default";q=\d+;w=\d+$/);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(await attempts()).toBe(3);
     expect(await rows(`retried ${sqlstate}`)).toBe(1);
   });
