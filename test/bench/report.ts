@@ -276,7 +276,7 @@ function notes(): string[] {
   return [
     '## How it was measured',
     '',
-    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs). The baseline is `test/bench/baseline-server.ts` (node:http + pg, one statement per request, no transaction), run with `node --import tsx`.',
+    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service <the node flags of npm start> dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs). The baseline is `test/bench/baseline-server.ts` (node:http + pg, one statement per request, no transaction), run with the same node flags and `--import tsx`.',
     '- Both servers, the load generator and PostgreSQL are separate processes on the same machine, so they share its cores; only one server is under load at a time.',
     '- Before the first row each server saw every user once, so the one-time user upsert is not measured.',
     "- Latency is measured per request in the load generator (µs resolution) over every answer; req/s counts answers of any status.",
