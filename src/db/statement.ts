@@ -1,17 +1,7 @@
-import type { QueryResult } from 'pg';
 import type { Transaction } from 'sequelize';
 import { clsNamespace } from './cls.js';
 import { database } from './database.js';
-
-/** What Sequelize keeps on a transaction and does not declare: its driver connection and whether it ended. */
-interface DriverTransaction {
-  connection: Driver;
-  finished?: string;
-}
-
-interface Driver {
-  query<T>(text: string, values: unknown[]): Promise<QueryResult<T & Record<string, unknown>>>;
-}
+import type { DriverConnection, TransactionInternals } from './sequelize-internals.js';
 
 /**
  * Runs one written-out statement with bind parameters on the driver's connection and returns
@@ -22,14 +12,14 @@ interface Driver {
  * itself (test/bench). Errors are the driver's, with their SQLSTATE in `code` (db-errors.ts).
  */
 export async function runStatement<T>(text: string, values: unknown[]): Promise<T[]> {
-  const transaction = clsNamespace.get('transaction') as (Transaction & DriverTransaction) | undefined;
+  const transaction = clsNamespace.get('transaction') as (Transaction & TransactionInternals) | undefined;
   if (transaction) {
     // As sequelize.query does: a statement must not run after its transaction committed or rolled back.
     if (transaction.finished) throw new Error(`The transaction has ended (${transaction.finished}); the statement was not run: ${text.slice(0, 40)}`);
     return (await transaction.connection.query<T>(text, values)).rows;
   }
   const { connectionManager } = database();
-  const connection = (await connectionManager.getConnection({ type: 'write' })) as Driver;
+  const connection = (await connectionManager.getConnection({ type: 'write' })) as DriverConnection;
   try {
     return (await connection.query<T>(text, values)).rows;
   } finally {

@@ -1,13 +1,7 @@
 import { Transaction, type Sequelize } from 'sequelize';
+import type { TransactionInternals } from './sequelize-internals.js';
 
-/** What sequelize 6 keeps on these objects without declaring it (lib/transaction.js, lib/dialects/abstract/query-interface.js). */
-interface TransactionInternals {
-  parent?: Transaction;
-  name?: string;
-  finished?: string;
-  connection: { query(text: string): Promise<unknown> };
-}
-
+/** lib/dialects/abstract/query-interface.js in sequelize 6: the two methods replaced here and their SQL. */
 interface QueryInterfaceInternals {
   queryGenerator: {
     startTransactionQuery(transaction: Transaction): string;
