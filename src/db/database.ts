@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize-typescript';
 import { connectWithRetry, createSequelize, type ConnectionSettings } from './connection.js';
 import { createMigrator } from './migrator.js';
+import { loadServiceSecrets } from './service-secret.js';
 import { applySessionDefaults } from './session-defaults.js';
 import { sendTransactionControlOnConnection } from './transaction-control.js';
 
@@ -36,6 +37,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sequel
       const applied = await migrate({ ...options, url: options.directUrl ?? options.url });
       options.onMigrated?.(applied);
     }
+    await loadServiceSecrets(bootstrap);
     timeoutsPerSession = options.roleTimeouts !== false && (await applySessionDefaults(bootstrap, statementTimeoutMs));
   } finally {
     await bootstrap.close();

@@ -12,9 +12,13 @@ export function noneMatchHits(header: string | undefined, etag: string): boolean
   });
 }
 
+/** The highest version a todo can reach: the column is a PostgreSQL integer. */
+const MAX_VERSION = 2_147_483_647;
+
 /**
  * The versions an If-Match header accepts (strong comparison, RFC 9110 13.1.1): `*` accepts any,
- * weak or foreign tags accept none. Undefined when the header is absent.
+ * weak or foreign tags accept none, and so does a version no row can have (beyond the integer
+ * column), which therefore never reaches SQL. Undefined when the header is absent.
  */
 export function ifMatchVersions(header: string | undefined): 'any' | number[] | undefined {
   if (header === undefined) return undefined;
@@ -22,6 +26,7 @@ export function ifMatchVersions(header: string | undefined): 'any' | number[] | 
   if (tags.includes('*')) return 'any';
   return tags.flatMap((t) => {
     const m = /^"([1-9]\d{0,9})"$/.exec(t);
-    return m ? [Number(m[1])] : [];
+    const version = m ? Number(m[1]) : 0;
+    return version >= 1 && version <= MAX_VERSION ? [version] : [];
   });
 }

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { cursorSecret } from '../db/service-secret.js';
 import { ApiError } from '../lib/errors.js';
 
 /** Where a page ended: the last row's sort key (as PostgreSQL prints it) and id. */
@@ -14,8 +15,8 @@ export interface CursorBinding {
   filters: Record<string, unknown>;
 }
 
-const KEY_FORMAT = /^(-?\d{1,5}|infinity|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2})$/;
 const UUID_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAC_BYTES = 16;
 
 function canonical(binding: CursorBinding): string {
   const filters = Object.entries(binding.filters)
@@ -25,15 +26,15 @@ function canonical(binding: CursorBinding): string {
   return JSON.stringify([binding.userId, binding.sort, filters]);
 }
 
-// A digest over the position and its binding: a changed character, or a cursor used with other
-// filters, sort or user, no longer matches. Forging one gains nothing: every query is per user.
-function digest(payload: string, binding: CursorBinding): Buffer {
-  return createHash('sha256').update(payload).update('\n').update(canonical(binding)).digest().subarray(0, 16);
+// An HMAC under the database's shared secret over the position and its binding: only this
+// service can issue one, and a changed character, or other filters, sort or user, no longer match.
+function mac(payload: string, binding: CursorBinding): Buffer {
+  return createHmac('sha256', cursorSecret()).update(payload).update('\n').update(canonical(binding)).digest().subarray(0, MAC_BYTES);
 }
 
 export function encodeCursor(position: CursorPosition, binding: CursorBinding): string {
   const payload = Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
-  return `${payload}.${digest(payload, binding).toString('base64url')}`;
+  return `${payload}.${mac(payload, binding).toString('base64url')}`;
 }
 
 const invalid = () =>
@@ -43,11 +44,11 @@ const invalid = () =>
   });
 
 export function decodeCursor(cursor: string, binding: CursorBinding): CursorPosition {
-  const [payload, mac, extra] = cursor.split('.');
-  if (!payload || !mac || extra !== undefined) throw invalid();
-  const expected = digest(payload, binding);
-  const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+  const [payload, tag, extra] = cursor.split('.');
+  if (!payload || !tag || extra !== undefined) throw invalid();
+  const expected = mac(payload, binding);
+  const given = Buffer.from(tag, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || given.toString('base64url') !== tag) throw invalid();
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -56,6 +57,58 @@ export function decodeCursor(cursor: string, binding: CursorBinding): CursorPosi
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
   const [key, id] = decoded as unknown[];
-  if (typeof key !== 'string' || typeof id !== 'string' || !KEY_FORMAT.test(key) || !UUID_FORMAT.test(id)) throw invalid();
+  // Checked even though signed: the key goes to SQL cast to the sort's type, and must never fail there.
+  if (typeof key !== 'string' || typeof id !== 'string' || !UUID_FORMAT.test(id) || !keyKindOf(binding.sort)?.(key)) throw invalid();
   return { key, id };
+}
+
+/** Whether a sort key, as PostgreSQL's `::text` printed it, is one the sort's column type accepts back. */
+type KeyKind = (key: string) => boolean;
+
+const integerBetween =
+  (min: number, max: number): KeyKind =>
+  (key) =>
+    /^-?(0|[1-9]\d{0,5})$/.test(key) && Number(key) >= min && Number(key) <= max;
+
+// timestamptz text output (DateStyle ISO): `2026-11-22 09:30:00.123+00`, the offset as long as the zone needs.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
+
+const isLeap = (year: number): boolean => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const daysIn = (year: number, month: number): number => (month === 2 ? (isLeap(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31);
+
+/** A real date and time of the years 1 to 9999 (the API's range); `infinity` too where the sort stands in for null with it. */
+const timestamp =
+  ({ infinity = false } = {}): KeyKind =>
+  (key) => {
+    if (key === 'infinity') return infinity;
+    const m = TIMESTAMP.exec(key);
+    if (!m) return false;
+    const [year, month, day, hour, minute, second, offsetHour, offsetMinute, offsetSecond] = m.slice(1).map((part) => Number(part ?? 0));
+    return (
+      year! >= 1 &&
+      month! >= 1 &&
+      month! <= 12 &&
+      day! >= 1 &&
+      day! <= daysIn(year!, month!) &&
+      hour! <= 23 &&
+      minute! <= 59 &&
+      second! <= 59 &&
+      offsetHour! <= 15 &&
+      offsetMinute! <= 59 &&
+      offsetSecond! <= 59
+    );
+  };
+
+// One kind per sort field; a new sort (e.g. `position`, fractional-indexing ASCII compared COLLATE "C")
+// adds its own entry, and a sort without one accepts no cursor at all.
+const KEY_KINDS: Record<string, KeyKind> = {
+  priority: integerBetween(0, 4),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+  due_at: timestamp({ infinity: true }),
+};
+
+function keyKindOf(sort: string): KeyKind | undefined {
+  const field = sort.replace(/^-/, '');
+  return Object.hasOwn(KEY_KINDS, field) ? KEY_KINDS[field] : undefined;
 }

@@ -36,8 +36,9 @@ function remember(subject: string, user: UserRef): void {
 }
 
 // A token without an email leaves the stored one alone; the WHERE skips the write when nothing changes.
+// Values are bound ($1…), never inlined: the subject is stored exactly as the token carries it.
 const UPSERT = `
-  INSERT INTO users (id, subject, email, created_at, updated_at) VALUES (:id, :subject, :email, now(), now())
+  INSERT INTO users (id, subject, email, created_at, updated_at) VALUES ($1, $2, $3, now(), now())
   ON CONFLICT (subject) DO UPDATE SET email = EXCLUDED.email, updated_at = now()
     WHERE EXCLUDED.email IS NOT NULL AND users.email IS DISTINCT FROM EXCLUDED.email
   RETURNING id, email`;
@@ -50,14 +51,14 @@ async function upsertUser(subject: string, email: string | null): Promise<UserRe
   const sequelize = database();
   try {
     const [written] = await sequelize.query<UserRef>(UPSERT, {
-      replacements: { id: uuidv7(), subject, email },
+      bind: [uuidv7(), subject, email],
       type: QueryTypes.SELECT,
       transaction: null,
     });
     if (written) return written;
     // Unchanged row: RETURNING gave nothing. A new statement sees it (a CTE's snapshot might not, under concurrency).
-    const [existing] = await sequelize.query<UserRef>('SELECT id, email FROM users WHERE subject = :subject', {
-      replacements: { subject },
+    const [existing] = await sequelize.query<UserRef>('SELECT id, email FROM users WHERE subject = $1', {
+      bind: [subject],
       type: QueryTypes.SELECT,
       transaction: null,
     });
