@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { stringify } from 'yaml';
 import { projectRoot } from './paths.js';
-import { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode } from './problems.js';
+import { type HeaderObject, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, WWW_AUTHENTICATE_HEADER } from './openapi-headers.js';
+import { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode, type ProblemExample } from './problems.js';
 import type { AppOpenAPI } from './types.js';
 
 const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
@@ -42,84 +43,88 @@ export const ProblemSchema = z
     description: 'An RFC 9457 problem details object: the body of every error response.',
   });
 
-interface HeaderObject {
-  description: string;
-  required?: boolean;
-  schema: { type: 'string'; maxLength: number; pattern?: string } | { type: 'integer'; format: 'int32'; minimum: number; maximum: number };
-  [extension: `x-${string}`]: unknown;
-}
-
-export const REQUEST_ID_HEADER: HeaderObject = {
-  description: "The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.",
-  required: true,
-  schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_=-]{1,128}$' },
-};
-
-const RETRY_AFTER_HEADER: HeaderObject = {
-  description: 'Seconds to wait before retrying.',
-  required: true,
-  schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 },
-};
-
-export const PRIVATE_NO_STORE_HEADER: HeaderObject = {
-  description: 'Always `private, no-store`: per-user data that no cache may keep.',
-  required: true,
-  schema: { type: 'string', maxLength: 32 },
-};
-
-export const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
-  description: '`true` when this is the stored response to an earlier request with the same `Idempotency-Key`.',
-  required: false,
-  schema: { type: 'string', maxLength: 4 },
-};
-
-const RATE_LIMIT_HEADERS: Record<string, HeaderObject> = {
-  RateLimit: {
-    description:
-      'IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.',
-    required: false,
-    schema: { type: 'string', maxLength: 128 },
-  },
-  'RateLimit-Policy': {
-    description: 'IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.',
-    required: false,
-    schema: { type: 'string', maxLength: 128 },
-  },
-};
-
-/** Adds the RateLimit headers to every 2xx and 4xx response of a rate-limited (/v1) route. */
-export function withRateLimitHeaders<R extends Record<string | number, { headers?: unknown }>>(responses: R): R {
-  const out: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(responses)) {
-    out[status] = /^[24]/.test(status) ? { ...response, headers: { ...(response.headers as object), ...RATE_LIMIT_HEADERS } } : response;
-  }
-  return out as R;
-}
-
-/** A string header of the contract: every string in it has a bounded length. */
-export function stringHeader(description: string, { required = true, maxLength = 2048 } = {}): HeaderObject {
-  return { description, required, schema: { type: 'string', maxLength } };
-}
-
 type ProblemStatus = (typeof PROBLEMS)[ProblemCode]['status'];
+/** The HTTP status of each of some problem codes. */
+export type StatusOf<C extends ProblemCode> = (typeof PROBLEMS)[C]['status'];
 
-/** Declares the problem responses a route can return; every route spreads these into `responses`. */
-export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
-  const out = {} as Record<S, { description: string; headers: Record<string, HeaderObject>; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>;
-  for (const status of statuses) {
-    const codes = PROBLEM_CODES.filter((code) => PROBLEMS[code].status === status);
-    const headers: Record<string, HeaderObject> = { 'X-Request-Id': REQUEST_ID_HEADER };
-    if (status === 401) headers['WWW-Authenticate'] = stringHeader('Always `Bearer error="invalid_token"` (RFC 6750).', { maxLength: 256 });
+export interface ProblemResponseConfig {
+  description: string;
+  headers: Record<string, HeaderObject>;
+  content: { 'application/problem+json': { schema: typeof ProblemSchema; example?: unknown; examples?: Record<string, { summary: string; value: unknown }> } };
+}
+
+export interface ProblemResponseOptions {
+  /** The path template of the operation: the `instance` of its examples. */
+  path: string;
+  /** Headers every response of the operation carries (X-Request-Id when not given). */
+  headers?: Record<string, HeaderObject>;
+  /** Per-operation wording of a code's description, and of its example (else the one in problems.ts). */
+  describe?: Partial<Record<ProblemCode, string>>;
+  examples?: Partial<Record<ProblemCode, ProblemExample>>;
+}
+
+/** Path parameters as they look in an example `instance`. */
+const PATH_PARAM_EXAMPLES: Record<string, string> = {
+  id: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f',
+  asset: 'swagger-ui.css.map',
+  slug: 'no-such-problem',
+};
+
+const EXAMPLE_REQUEST_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+/** A realistic body of one problem on one operation: its own status, code and detail. */
+export function problemExample(code: ProblemCode, { path, examples }: Pick<ProblemResponseOptions, 'path' | 'examples'>) {
+  // Widened: a code added later without an example still gets one, from its description.
+  const problem: { status: number; title: string; description: string; example?: ProblemExample } = PROBLEMS[code];
+  const example = examples?.[code] ?? problem.example ?? { detail: problem.description };
+  return {
+    type: problemType(code),
+    title: problem.title,
+    status: problem.status,
+    detail: example.detail,
+    instance: path.replace(/\{(\w+)\}/g, (_, name: string) => PATH_PARAM_EXAMPLES[name] ?? name),
+    code,
+    request_id: EXAMPLE_REQUEST_ID,
+    ...(example.errors ? { errors: example.errors } : {}),
+  };
+}
+
+/**
+ * Declares the problem responses of an operation, one per status of the given codes. A
+ * status's description and examples cover exactly the codes given for it: a code that the
+ * operation cannot answer must not be listed. /v1 routes get theirs from `createV1Route`.
+ */
+export function problemResponses<const C extends ProblemCode>(codes: readonly C[], options: ProblemResponseOptions): Record<StatusOf<C>, ProblemResponseConfig> {
+  const byStatus = new Map<ProblemStatus, ProblemCode[]>();
+  for (const code of new Set(codes)) {
+    const status = PROBLEMS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out = {} as Record<ProblemStatus, ProblemResponseConfig>;
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const statusCodes = byStatus.get(status)!;
+    const describe = (code: ProblemCode) => options.describe?.[code] ?? PROBLEMS[code].description;
+    const headers: Record<string, HeaderObject> = { ...(options.headers ?? { 'X-Request-Id': REQUEST_ID_HEADER }) };
+    if (status === 401) headers['WWW-Authenticate'] = WWW_AUTHENTICATE_HEADER;
     if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER_HEADER;
-    // idempotency_key_in_use says when to retry; other conflicts do not.
-    if (status === 409) headers['Retry-After'] = { ...RETRY_AFTER_HEADER, required: false, description: 'On `idempotency_key_in_use`: seconds to wait before retrying.' };
+    // idempotency_key_in_use says when to retry; the other conflicts do not.
+    if (statusCodes.includes('idempotency_key_in_use')) {
+      headers['Retry-After'] = { ...RETRY_AFTER_HEADER, required: statusCodes.length === 1, description: 'On `idempotency_key_in_use`: seconds to wait before retrying.' };
+    }
+    const examples = statusCodes.map((code) => [code, { summary: PROBLEMS[code].title, value: problemExample(code, options) }] as const);
     out[status] = {
-      description: codes.map((code) => PROBLEMS[code].description).join(' '),
+      description:
+        statusCodes.length === 1
+          ? `${describe(statusCodes[0]!)} (\`${statusCodes[0]}\`)`
+          : [`One of these problems, by \`code\`:`, '', ...statusCodes.map((code) => `- \`${code}\`: ${describe(code)}`)].join('\n'),
       headers,
-      content: { 'application/problem+json': { schema: ProblemSchema } },
+      content: {
+        'application/problem+json':
+          examples.length === 1 ? { schema: ProblemSchema, example: examples[0]![1].value } : { schema: ProblemSchema, examples: Object.fromEntries(examples) },
+      },
     };
   }
-  return out;
+  return out as Record<StatusOf<C>, ProblemResponseConfig>;
 }
 
 const DOCUMENT_INFO = {
@@ -138,7 +143,7 @@ const DOCUMENT_INFO = {
   servers: [
     {
       url: '/',
-      description: 'The deployment that serves this document: local development (`npm start`, http://127.0.0.1:3000) or production.',
+      description: 'The deployment that serves this document: local development (npm start, http://127.0.0.1:3000) or production.',
       'x-internal': false,
     },
   ],

@@ -6,77 +6,104 @@ export const PROBLEMS = {
     status: 400,
     title: 'Bad request',
     description: 'The request could not be parsed: malformed JSON, or a query string that cannot be decoded.',
+    example: { detail: 'The request body is not valid JSON.' },
   },
   unauthorized: {
     status: 401,
     title: 'Authentication required',
     description:
-      'The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`.',
+      'The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).',
+    example: { detail: 'The token has expired.' },
   },
   not_found: {
     status: 404,
     title: 'Not found',
     description:
       'No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.',
+    example: { detail: 'No todo with this id.' },
   },
   method_not_allowed: {
     status: 405,
     title: 'Method not allowed',
     description: 'The path exists but does not accept this method; the `Allow` header lists the methods it does accept.',
+    example: { detail: 'This path does not accept PUT; it accepts GET, PATCH, DELETE.' },
+  },
+  request_timeout: {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry.',
+    example: { detail: 'The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.' },
   },
   conflict: {
     status: 409,
     title: 'Conflict',
-    description: 'The request conflicts with the current state of the resource.',
+    description:
+      "The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.",
+    example: { detail: 'This email address belongs to another user.' },
   },
   idempotency_key_in_use: {
     status: 409,
     title: 'Idempotency key in use',
     description: 'A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.',
+    example: { detail: 'A request with this Idempotency-Key is still in progress; retry shortly to get its response.' },
   },
   precondition_failed: {
     status: 412,
     title: 'Precondition failed',
     description: 'The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.',
+    example: { detail: 'The todo is at version 4: If-Match does not match its ETag. Nothing was changed.' },
   },
   payload_too_large: {
     status: 413,
     title: 'Payload too large',
     description: 'The request body is larger than the service accepts.',
+    example: { detail: 'The request body is larger than 65536 bytes.' },
   },
   unsupported_media_type: {
     status: 415,
     title: 'Unsupported media type',
     description: 'The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH).',
+    example: { detail: 'The request body must be sent as application/json.' },
   },
   validation_failed: {
     status: 422,
     title: 'Request validation failed',
     description: 'The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.',
+    example: { detail: 'One or more fields are invalid; see errors.', errors: [{ path: 'body.title', message: 'Must not be empty or only white space.' }] },
   },
   idempotency_key_reused: {
     status: 422,
     title: 'Idempotency key reused',
     description:
       'This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.',
+    example: { detail: 'This Idempotency-Key was used for a different request (method, path or body). Use a new key for a new request.' },
   },
   rate_limited: {
     status: 429,
     title: 'Too many requests',
     description: 'The caller sent too many requests; retry after the number of seconds in `Retry-After`.',
+    example: { detail: 'Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.' },
   },
   internal_error: {
     status: 500,
     title: 'Internal server error',
     description: 'An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.',
+    example: { detail: 'An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.' },
   },
   service_unavailable: {
     status: 503,
     title: 'Service unavailable',
     description:
       'A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`.',
+    example: { detail: 'The database is unavailable or busy. Nothing was changed; retry shortly.' },
   },
-} as const satisfies Record<string, { status: number; title: string; description: string }>;
+} as const satisfies Record<string, { status: number; title: string; description: string; example?: ProblemExample }>;
+
+/** What the spec shows as a typical occurrence of a problem: its `detail` (and `errors`). */
+export interface ProblemExample {
+  detail: string;
+  errors?: ReadonlyArray<{ path: string; message: string }>;
+}
 
 export type ProblemCode = keyof typeof PROBLEMS;
 

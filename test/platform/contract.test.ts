@@ -32,7 +32,7 @@ describe('the response checker', () => {
     ['a body off the schema', jsonResponse({ ...todo, priority: 'meh' }, 200, ok), /does not match the spec/],
     ['a missing field', jsonResponse({ ...todo, version: undefined }, 200, ok), /does not match the spec/],
     ['an undeclared content type', new Response('x', { status: 200, headers: { 'content-type': 'text/plain', 'x-request-id': 'r', ...ok } }), /content type "text\/plain" is not declared/],
-    ['a problem sent as plain JSON', jsonResponse(problem, 404), /content type "application\/json" is not declared/],
+    ['a problem sent as plain JSON', jsonResponse(problem, 404, { 'cache-control': 'private, no-store' }), /content type "application\/json" is not declared/],
   ])('rejects %s', async (_name, response, message) => {
     const error = await assertResponseMatchesSpec('GET', `/v1/todos/${id}`, response).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractViolation);

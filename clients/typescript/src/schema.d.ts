@@ -263,10 +263,11 @@ export interface components {
              * @description A stable machine-readable code; branch on this, not on `title` or `detail`.
              *
              *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded.
-             *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`.
+             *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
              *     - `not_found` (404): No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.
              *     - `method_not_allowed` (405): The path exists but does not accept this method; the `Allow` header lists the methods it does accept.
-             *     - `conflict` (409): The request conflicts with the current state of the resource.
+             *     - `request_timeout` (408): The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry.
+             *     - `conflict` (409): The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
              *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
              *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
              *     - `payload_too_large` (413): The request body is larger than the service accepts.
@@ -279,7 +280,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "unauthorized" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -524,7 +525,7 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -532,6 +533,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/health/live",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -557,7 +569,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -565,10 +577,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/health/ready",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -578,6 +601,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/health/ready",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -603,7 +637,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAPIDocument"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -611,6 +645,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/openapi.json",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -636,7 +681,7 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -644,6 +689,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/openapi.yaml",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -669,7 +725,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -677,6 +733,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/docs",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -707,7 +774,7 @@ export interface operations {
                     "image/png": string;
                 };
             };
-            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. */
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -715,10 +782,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "There is no docs file \"swagger-ui.css.map\".",
+                     *       "instance": "/docs/swagger-ui.css.map",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -726,6 +804,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/docs/swagger-ui.css.map",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -754,7 +843,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. */
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -762,10 +851,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "There is no problem type \"no-such-problem\".",
+                     *       "instance": "/problems/no-such-problem",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -773,6 +873,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/problems/no-such-problem",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -804,30 +915,43 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentUser"];
                 };
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
-                    "WWW-Authenticate": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/me",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state of the resource. A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response. */
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -835,16 +959,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/me",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/me",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -852,30 +1017,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/me",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/me",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -916,23 +1098,25 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
-                    Link?: string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TodoList"];
                 };
             };
-            /** @description The request could not be parsed: malformed JSON, or a query string that cannot be decoded. */
+            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -940,16 +1124,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The query string cannot be decoded.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -957,14 +1182,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request. */
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -972,16 +1210,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.limit",
+                     *           "message": "Must be a whole number from 1 to 100."
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -989,30 +1274,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1042,27 +1344,29 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description The path of the new todo: `/v1/todos/{id}`. */
-                    Location: string;
-                    /** @description The todo's strong entity tag (`"<version>"`); send it back in `If-None-Match` (or `If-Match`). */
-                    ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The path of the new todo: `/v1/todos/{id}`. */
+                    Location: string;
+                    /** @description The todo's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new todo at its `Location`. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Todo"];
                 };
             };
-            /** @description The request could not be parsed: malformed JSON, or a query string that cannot be decoded. */
+            /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1070,16 +1374,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1087,31 +1432,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state of the resource. A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response. */
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
             409: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is larger than the service accepts. */
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1119,14 +1484,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH). */
+            /** @description The request body must be sent as `application/json`. (`unsupported_media_type`) */
             415: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1134,14 +1512,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The request body must be sent as application/json.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request. */
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
             422: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1152,13 +1548,43 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1166,30 +1592,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1217,12 +1660,12 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description The todo's strong entity tag (`"<version>"`); send it back in `If-None-Match` (or `If-Match`). */
-                    ETag: string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1236,34 +1679,53 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description The todo's strong entity tag (`"<version>"`); send it back in `If-None-Match` (or `If-Match`). */
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
                     ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
-                    "WWW-Authenticate": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. */
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1271,14 +1733,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request. */
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1286,16 +1789,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "path.id",
+                     *           "message": "Invalid UUID"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1303,30 +1853,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1356,38 +1923,53 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
-                    "WWW-Authenticate": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. */
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1395,31 +1977,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state of the resource. A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response. */
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
             409: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. */
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1427,14 +2057,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request. */
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
             422: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1445,13 +2121,43 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1459,30 +2165,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1518,25 +2241,27 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Always `private, no-store`: per-user data that no cache may keep. */
                     "Cache-Control": string;
-                    /** @description The todo's strong entity tag (`"<version>"`); send it back in `If-None-Match` (or `If-Match`). */
-                    ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
-                    "Idempotent-Replayed"?: string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The todo's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Todo"];
                 };
             };
-            /** @description The request could not be parsed: malformed JSON, or a query string that cannot be decoded. */
+            /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1544,31 +2269,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. The response carries `WWW-Authenticate: Bearer error="invalid_token"`. */
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description Always `Bearer error="invalid_token"` (RFC 6750). */
-                    "WWW-Authenticate": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. */
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1576,31 +2327,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state of the resource. A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response. */
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
             409: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
-                    "Retry-After"?: number;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. */
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1608,14 +2407,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is larger than the service accepts. */
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1623,14 +2435,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH). */
+            /** @description The request body must be sent as `application/merge-patch+json` or `application/json`. (`unsupported_media_type`) */
             415: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1638,14 +2463,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The request body must be sent as application/merge-patch+json or application/json.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request. */
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
             422: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1656,13 +2499,43 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. */
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
                     /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
@@ -1670,30 +2543,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. */
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { problemResponses, REQUEST_ID_HEADER } from '../../lib/openapi.js';
+import { problemResponses } from '../../lib/openapi.js';
+import { REQUEST_ID_HEADER } from '../../lib/openapi-headers.js';
 import { LivenessSchema, ReadinessSchema } from './health.schemas.js';
 
 const tags = ['Operations'];
@@ -14,7 +15,7 @@ export const live = createRoute({
   description: 'Answers 200 while the process runs; it does not touch the database. Use it to restart a hung process, not for routing traffic.',
   responses: {
     200: { description: 'The process is running.', headers, content: { 'application/json': { schema: LivenessSchema } } },
-    ...problemResponses(500),
+    ...problemResponses(['internal_error'], { path: '/health/live' }),
   },
 });
 
@@ -28,7 +29,7 @@ export const ready = createRoute({
     'Answers 200 when the database answers and every migration has run; otherwise 503 problem details that say which check failed. It also turns 503 as soon as a graceful shutdown starts, so a load balancer stops sending traffic.',
   responses: {
     200: { description: 'Ready to serve traffic.', headers, content: { 'application/json': { schema: ReadinessSchema } } },
-    ...problemResponses(500, 503),
+    ...problemResponses(['internal_error', 'service_unavailable'], { path: '/health/ready' }),
   },
 });
 

@@ -1,8 +1,7 @@
-import { createRoute } from '@hono/zod-openapi';
-import { PRIVATE_NO_STORE_HEADER, REQUEST_ID_HEADER, problemResponses, withRateLimitHeaders } from '../../lib/openapi.js';
+import { createV1Route } from '../../lib/v1-route.js';
 import { MeSchema } from './me.schemas.js';
 
-export const me = createRoute({
+export const me = createV1Route({
   method: 'get',
   path: '/v1/me',
   operationId: 'getMe',
@@ -13,18 +12,9 @@ export const me = createRoute({
     '',
     'An `email` claim that is not a plausible address is ignored. An email address that already belongs to another subject is a 409 and changes nothing.',
   ].join('\n'),
-  security: [{ bearerAuth: [] }],
-  responses: withRateLimitHeaders({
-    200: {
-      description: 'The caller.',
-      headers: {
-        'X-Request-Id': REQUEST_ID_HEADER,
-        'Cache-Control': PRIVATE_NO_STORE_HEADER,
-      },
-      content: { 'application/json': { schema: MeSchema } },
-    },
-    ...problemResponses(401, 409, 429, 500, 503),
-  }),
+  responses: {
+    200: { description: 'The caller.', content: { 'application/json': { schema: MeSchema } } },
+  },
 });
 
 export type MeRoute = typeof me;

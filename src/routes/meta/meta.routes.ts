@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { problemResponses, REQUEST_ID_HEADER } from '../../lib/openapi.js';
+import { problemResponses } from '../../lib/openapi.js';
+import { REQUEST_ID_HEADER } from '../../lib/openapi-headers.js';
 import { DocsAssetParamsSchema, HtmlSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema, TextFileSchema } from './meta.schemas.js';
 
 const tags = ['Operations'];
@@ -14,7 +15,7 @@ export const openapiJson = createRoute({
   description: 'This document, as JSON. It is the same document the repository commits at `openapi/openapi.yaml`.',
   responses: {
     200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/json': { schema: OpenAPIDocumentSchema } } },
-    ...problemResponses(500),
+    ...problemResponses(['internal_error'], { path: '/openapi.json' }),
   },
 });
 
@@ -27,7 +28,7 @@ export const openapiYaml = createRoute({
   description: 'This document, as YAML: byte for byte the file the repository commits at `openapi/openapi.yaml`.',
   responses: {
     200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/yaml': { schema: TextFileSchema } } },
-    ...problemResponses(500),
+    ...problemResponses(['internal_error'], { path: '/openapi.yaml' }),
   },
 });
 
@@ -40,7 +41,7 @@ export const docs = createRoute({
   description: 'Swagger UI for this document. Its scripts and styles are served by the service itself, so it works with no internet access.',
   responses: {
     200: { description: 'The Swagger UI page.', headers, content: { 'text/html': { schema: HtmlSchema } } },
-    ...problemResponses(500),
+    ...problemResponses(['internal_error'], { path: '/docs' }),
   },
 });
 
@@ -62,7 +63,7 @@ export const docsAsset = createRoute({
         'image/png': { schema: TextFileSchema.openapi({ format: 'binary' }) },
       },
     },
-    ...problemResponses(404, 500),
+    ...problemResponses(['not_found', 'internal_error'], { path: '/docs/{asset}', examples: { not_found: { detail: 'There is no docs file "swagger-ui.css.map".' } } }),
   },
 });
 
@@ -76,7 +77,7 @@ export const problemPage = createRoute({
   request: { params: ProblemPageParamsSchema },
   responses: {
     200: { description: 'The page.', headers, content: { 'text/html': { schema: HtmlSchema } } },
-    ...problemResponses(404, 500),
+    ...problemResponses(['not_found', 'internal_error'], { path: '/problems/{slug}', examples: { not_found: { detail: 'There is no problem type "no-such-problem".' } } }),
   },
 });
 

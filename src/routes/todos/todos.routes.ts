@@ -1,5 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
-import { IDEMPOTENT_REPLAYED_HEADER, PRIVATE_NO_STORE_HEADER, problemResponses, REQUEST_ID_HEADER, stringHeader, withRateLimitHeaders } from '../../lib/openapi.js';
+import { IDEMPOTENT_REPLAYED_HEADER, stringHeader } from '../../lib/openapi-headers.js';
+import { createV1Route } from '../../lib/v1-route.js';
 import {
   ConditionalWriteHeadersSchema,
   CreateHeadersSchema,
@@ -13,90 +13,80 @@ import {
 } from './todos.schemas.js';
 
 const tags = ['Todos'];
-const security = [{ bearerAuth: [] }];
-const CACHE_CONTROL = PRIVATE_NO_STORE_HEADER;
-const ETAG = stringHeader("The todo's strong entity tag (`\"<version>\"`); send it back in `If-None-Match` (or `If-Match`).", { maxLength: 16 });
+// Each says only what the operation it is on can do with the tag.
+const etag = (description: string) => stringHeader(`The todo's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16 });
+const READ_ETAG = etag(': send it in `If-None-Match` to read the todo again only if it changed.');
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-export const list = createRoute({
+export const list = createV1Route({
   method: 'get',
   path: '/v1/todos',
   operationId: 'listTodos',
   tags,
-  security,
   summary: 'List todos',
   description:
     "The caller's todos, a page at a time, filtered and sorted. Pagination is by keyset: `next_cursor` (and the `Link: <…>; rel=\"next\"` header) continue exactly after the last row, so walking the pages while todos are added or deleted returns every surviving todo once. Another user's todos never appear.",
   request: { query: ListTodosQuerySchema },
-  responses: withRateLimitHeaders({
+  responses: {
     200: {
       description: 'A page of todos.',
       headers: {
-        'X-Request-Id': REQUEST_ID_HEADER,
-        'Cache-Control': CACHE_CONTROL,
         Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096 }),
       },
       content: json(TodoListSchema),
     },
-    ...problemResponses(400, 401, 422, 429, 500, 503),
-  }),
+  },
 });
 
-export const create = createRoute({
+export const create = createV1Route({
   method: 'post',
   path: '/v1/todos',
   operationId: 'createTodo',
   tags,
-  security,
   summary: 'Create a todo',
   description:
     'Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another.',
   request: { headers: CreateHeadersSchema, body: { required: true, description: 'The new todo.', content: json(TodoCreateSchema) } },
-  responses: withRateLimitHeaders({
+  responses: {
     201: {
       description: 'Created.',
       headers: {
-        'X-Request-Id': REQUEST_ID_HEADER,
-        'Cache-Control': CACHE_CONTROL,
         Location: stringHeader('The path of the new todo: `/v1/todos/{id}`.', { maxLength: 64 }),
-        ETag: ETAG,
+        ETag: etag(': the precondition for conditional reads and writes of the new todo at its `Location`.'),
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },
       content: json(TodoSchema),
     },
-    ...problemResponses(400, 401, 409, 413, 415, 422, 429, 500, 503),
-  }),
+  },
 });
 
-export const get = createRoute({
+export const get = createV1Route({
   method: 'get',
   path: '/v1/todos/{id}',
   operationId: 'getTodo',
   tags,
-  security,
   summary: 'Get a todo',
   description: 'One todo of the caller. With `If-None-Match` holding its current `ETag`, the answer is 304 with no body.',
   request: { params: TodoIdParamsSchema, headers: IfNoneMatchHeaderSchema },
-  responses: withRateLimitHeaders({
+  errors: ['not_found'],
+  responses: {
     200: {
       description: 'The todo.',
-      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG },
+      headers: { ETag: READ_ETAG },
       content: json(TodoSchema),
     },
     304: {
       description: 'Not modified: `If-None-Match` matched the current `ETag`.',
-      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG },
+      headers: { ETag: READ_ETAG },
     },
-    ...problemResponses(401, 404, 422, 429, 500, 503),
-  }),
+  },
 });
 
-export const patch = createRoute({
+export const patch = createV1Route({
   method: 'patch',
   path: '/v1/todos/{id}',
   operationId: 'updateTodo',
   tags,
-  security,
   summary: 'Update a todo',
   description:
     'Changes a todo with a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json` or `application/json`. Every change increments `version` once and gives a new `ETag`. Send `If-Match` with the `ETag` you read to avoid overwriting someone else\'s change (412 if it changed), and `Idempotency-Key` to make a retry safe.',
@@ -109,33 +99,32 @@ export const patch = createRoute({
       content: { 'application/merge-patch+json': { schema: TodoPatchSchema }, 'application/json': { schema: TodoPatchSchema } },
     },
   },
-  responses: withRateLimitHeaders({
+  errors: ['not_found'],
+  responses: {
     200: {
       description: 'The updated todo.',
-      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, ETag: ETAG, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+      headers: { ETag: etag(' after the change: send it in `If-Match` with the next one.'), 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
       content: json(TodoSchema),
     },
-    ...problemResponses(400, 401, 404, 409, 412, 413, 415, 422, 429, 500, 503),
-  }),
+  },
 });
 
-export const remove = createRoute({
+export const remove = createV1Route({
   method: 'delete',
   path: '/v1/todos/{id}',
   operationId: 'deleteTodo',
   tags,
-  security,
   summary: 'Delete a todo',
   description:
     'Deletes a todo for good. A second delete of the same id is a 404 (with the same `Idempotency-Key`, the stored 204 is replayed instead). `If-Match` makes the delete conditional on the version you read.',
   request: { params: TodoIdParamsSchema, headers: ConditionalWriteHeadersSchema },
-  responses: withRateLimitHeaders({
+  errors: ['not_found'],
+  responses: {
     204: {
       description: 'Deleted.',
-      headers: { 'X-Request-Id': REQUEST_ID_HEADER, 'Cache-Control': CACHE_CONTROL, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+      headers: { 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
     },
-    ...problemResponses(401, 404, 409, 412, 422, 429, 500, 503),
-  }),
+  },
 });
 
 export type ListRoute = typeof list;

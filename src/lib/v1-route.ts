@@ -1,0 +1,140 @@
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import { V1_RESPONSE_HEADERS, type HeaderObject } from './openapi-headers.js';
+import { problemResponses, type ProblemResponseConfig, type StatusOf } from './openapi.js';
+import { PROBLEMS, type ProblemCode, type ProblemExample } from './problems.js';
+
+// The /v1 route kit: a route declares its request, its own responses and its own problems;
+// the kit adds what every /v1 operation shares (bearer security, the problems the middleware
+// can answer, the common headers), so no route can forget or misdescribe them.
+
+/** Problems the /v1 middleware can answer on any operation: authentication, the email claim, rate limit, failures. */
+const COMMON_PROBLEMS = ['unauthorized', 'conflict', 'rate_limited', 'internal_error', 'service_unavailable'] as const;
+/** Any method that may carry a body has it size-checked and read in time, declared body or not. */
+const WRITE_PROBLEMS = ['request_timeout', 'payload_too_large'] as const;
+/** A declared body is parsed (malformed JSON) and its content type checked. */
+const BODY_PROBLEMS = ['bad_request', 'unsupported_media_type'] as const;
+/** A declared query is decoded first (undecodable percent-encoding). */
+const QUERY_PROBLEMS = ['bad_request'] as const;
+/** Whatever the request declares is validated by the default hook. */
+const VALIDATED_PROBLEMS = ['validation_failed'] as const;
+/** Problems a request header brings with it: only an operation that takes the header can answer them. */
+const HEADER_PROBLEMS = {
+  'idempotency-key': ['idempotency_key_in_use', 'idempotency_key_reused'],
+  'if-match': ['precondition_failed'],
+} as const satisfies Record<string, readonly ProblemCode[]>;
+
+const SECURITY: Array<{ bearerAuth: string[] }> = [{ bearerAuth: [] }];
+
+export type V1RouteConfig = Omit<RouteConfig, 'path' | 'security'> & {
+  path: `/v1/${string}`;
+  /** The problems this operation answers besides the ones the kit adds (e.g. `not_found`). */
+  errors?: readonly ProblemCode[];
+};
+
+type RequestOf<R> = R extends { request: infer Q } ? NonNullable<Q> : {};
+type Declares<R, Part extends string> = Part extends keyof RequestOf<R> ? (undefined extends RequestOf<R>[Part] ? false : true) : false;
+type HeaderNames<R> = RequestOf<R> extends { headers: infer H extends z.ZodType } ? Lowercase<keyof z.input<H> & string> : never;
+
+/** The problem codes the kit declares for a route (the type-level twin of `kitCodes`). */
+export type V1ProblemCodes<R extends V1RouteConfig> =
+  | (typeof COMMON_PROBLEMS)[number]
+  | (R['method'] extends 'get' | 'head' | 'options' ? never : (typeof WRITE_PROBLEMS)[number])
+  | (Declares<R, 'body'> extends true ? (typeof BODY_PROBLEMS)[number] : never)
+  | (Declares<R, 'query'> extends true ? (typeof QUERY_PROBLEMS)[number] : never)
+  | ([keyof RequestOf<R>] extends [never] ? never : (typeof VALIDATED_PROBLEMS)[number])
+  | { [H in keyof typeof HEADER_PROBLEMS]: H extends HeaderNames<R> ? (typeof HEADER_PROBLEMS)[H][number] : never }[keyof typeof HEADER_PROBLEMS]
+  | (R extends { errors: readonly (infer C extends ProblemCode)[] } ? C : never);
+
+type KitStatus<R extends V1RouteConfig> = StatusOf<V1ProblemCodes<R>>;
+type Own<R extends V1RouteConfig> = R['responses'];
+type WithSharedHeaders<T> = Omit<T, 'headers'> & { headers: typeof V1_RESPONSE_HEADERS & (T extends { headers: infer H } ? H : {}) };
+
+/** The route's responses and the kit's: where both declare a status, the route's fields win. */
+export type V1Responses<R extends V1RouteConfig> = {
+  [S in keyof Own<R> | KitStatus<R>]: S extends keyof Own<R>
+    ? S extends KitStatus<R>
+      ? Omit<ProblemResponseConfig, keyof Own<R>[S]> & WithSharedHeaders<Own<R>[S]>
+      : WithSharedHeaders<Own<R>[S]>
+    : ProblemResponseConfig;
+};
+
+export type V1Route<R extends V1RouteConfig> = Omit<R, 'errors' | 'responses'> & { security: typeof SECURITY; responses: V1Responses<R> };
+
+function headerNames(headers: z.ZodType | z.ZodType[] | undefined): string[] {
+  const schemas = headers === undefined ? [] : Array.isArray(headers) ? headers : [headers];
+  return schemas.flatMap((schema) => (schema instanceof z.ZodObject ? Object.keys(schema.shape).map((name) => name.toLowerCase()) : []));
+}
+
+function kitCodes(config: V1RouteConfig): ProblemCode[] {
+  const request = config.request ?? {};
+  const headers = headerNames(request.headers);
+  return [
+    ...COMMON_PROBLEMS,
+    ...(['get', 'head', 'options'].includes(config.method) ? [] : WRITE_PROBLEMS),
+    ...(request.body ? BODY_PROBLEMS : []),
+    ...(request.query ? QUERY_PROBLEMS : []),
+    ...(Object.values(request).some((part) => part !== undefined) ? VALIDATED_PROBLEMS : []),
+    ...Object.entries(HEADER_PROBLEMS).flatMap(([name, codes]) => (headers.includes(name) ? codes : [])),
+    ...(config.errors ?? []),
+  ];
+}
+
+/**
+ * The 422 example of an operation: what its own validation says about a typical bad input
+ * (a body missing its fields, an empty query parameter, a malformed path parameter).
+ */
+function validationExample(request: NonNullable<RouteConfig['request']>): ProblemExample | undefined {
+  const media = Object.values(request.body?.content ?? {})[0];
+  const body = media && 'schema' in media ? media.schema : undefined;
+  const attempts: Array<[target: string, schema: unknown, inputs: (keys: string[]) => unknown[]]> = [
+    ['body', body, (keys) => [{}, { [keys[0]!]: null }]],
+    ['query', request.query, (keys) => [{ [keys[0]!]: '' }]],
+    ['path', request.params, (keys) => [Object.fromEntries(keys.map((key) => [key, 'x']))]],
+  ];
+  for (const [target, schema, inputs] of attempts) {
+    if (!(schema instanceof z.ZodObject) || Object.keys(schema.shape).length === 0) continue;
+    for (const input of inputs(Object.keys(schema.shape))) {
+      const result = schema.safeParse(input);
+      const issue = result.error?.issues[0];
+      if (issue) return { detail: PROBLEMS.validation_failed.example.detail, errors: [{ path: [target, ...issue.path.map(String)].join('.'), message: issue.message }] };
+    }
+  }
+  return undefined;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
+
+/**
+ * A /v1 operation: `createRoute` plus bearer security, the problems every /v1 operation can
+ * answer (and those its body, query and headers bring), each with its own example, and the
+ * shared headers on every response. The route lists only its own responses and `errors`.
+ */
+export function createV1Route<R extends V1RouteConfig>(config: R) {
+  const { errors: _errors, responses: own, ...rest } = config;
+  const mediaTypes = Object.keys(config.request?.body?.content ?? {}).map((type) => `\`${type}\``);
+  const accepted = orList(mediaTypes);
+  const validation = validationExample(config.request ?? {});
+  const responses: Record<string, unknown> = problemResponses(kitCodes(config), {
+    path: config.path,
+    headers: V1_RESPONSE_HEADERS,
+    describe: {
+      unsupported_media_type: `The request body must be sent as ${accepted}.`,
+      bad_request: `The request could not be parsed: ${orList([...(config.request?.body ? ['its body is not valid JSON'] : []), ...(config.request?.query ? ['its query string cannot be decoded'] : [])])}.`,
+    },
+    examples: {
+      unsupported_media_type: { detail: `The request body must be sent as ${accepted.replaceAll('`', '')}.` },
+      ...(config.request?.body ? {} : { bad_request: { detail: 'The query string cannot be decoded.' } }),
+      ...(validation ? { validation_failed: validation } : {}),
+    },
+  });
+  for (const [status, response] of Object.entries(own)) {
+    if ('$ref' in response) throw new Error(`${config.path}: response ${status} must be declared inline, not as a reference`);
+    if (response.headers instanceof z.ZodType) throw new Error(`${config.path}: response ${status} must declare its headers as header objects`);
+    const base = responses[status] as ProblemResponseConfig | undefined;
+    const headers = { ...(base?.headers ?? V1_RESPONSE_HEADERS), ...(response.headers as Record<string, HeaderObject> | undefined) };
+    responses[status] = { ...base, ...response, headers };
+  }
+  const route = createRoute({ ...rest, security: SECURITY, responses: responses as R['responses'] });
+  return route as unknown as V1Route<R> & { getRoutingPath(): ReturnType<typeof route.getRoutingPath> };
+}
