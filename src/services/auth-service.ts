@@ -18,9 +18,9 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 const JWKS_TIMEOUT_MS = 3000;
 // An unknown kid refetches the JWKS at most this often, so forged kids cannot hammer the provider.
 const JWKS_COOLDOWN_MS = 5000;
-const MAX_SUBJECT_LENGTH = 255;
 // The users table's limits, in characters (char_length counts code points, as [...s].length does).
-const MAX_EMAIL_LENGTH = 320;
+export const MAX_SUBJECT_LENGTH = 255;
+export const MAX_EMAIL_LENGTH = 320;
 
 // RFC 6750: a Bearer token is a token68 string.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -100,22 +100,23 @@ function claimRejection(claim: string, reason: string): string {
 }
 
 /**
- * Text PostgreSQL stores exactly as sent, within the column's limit: it cannot store NUL, and an
- * unpaired surrogate would reach it as U+FFFD, so two different claims would become one value.
+ * Text PostgreSQL stores exactly as sent, within the column's limit. It cannot store NUL (and
+ * Sequelize's postgres dialect rewrites NUL to the two characters `\0`, even in bind parameters),
+ * and an unpaired surrogate reaches it as U+FFFD: either way two different claims would become one value.
  */
-function storable(value: string, maxLength: number): boolean {
+export function isStorableText(value: string, maxLength: number): boolean {
   return value.isWellFormed() && !value.includes('\0') && [...value].length <= maxLength;
 }
 
 function identity(payload: JWTPayload): TokenIdentity {
   const { sub, email } = payload;
-  if (typeof sub !== 'string' || sub.length === 0 || !storable(sub, MAX_SUBJECT_LENGTH)) {
+  if (typeof sub !== 'string' || sub.length === 0 || !isStorableText(sub, MAX_SUBJECT_LENGTH)) {
     throw unauthorized(
       `The token needs a subject (\`sub\`): a string of 1 to ${MAX_SUBJECT_LENGTH} characters, with no NUL and no unpaired surrogate.`,
     );
   }
   // Refused, not ignored like an implausible address: NUL, a lone surrogate or 321+ characters is a crafted token, like such a sub.
-  if (typeof email === 'string' && !storable(email, MAX_EMAIL_LENGTH)) {
+  if (typeof email === 'string' && !isStorableText(email, MAX_EMAIL_LENGTH)) {
     throw unauthorized(
       `The token's \`email\` claim cannot be stored as sent: at most ${MAX_EMAIL_LENGTH} characters, with no NUL and no unpaired surrogate.`,
     );

@@ -5,7 +5,7 @@ import { sqlState } from '../db/db-errors.js';
 import { User } from '../db/models/index.js';
 import { ApiError } from '../lib/errors.js';
 import type { AuthUser } from '../lib/types.js';
-import type { TokenIdentity } from './auth-service.js';
+import { isStorableText, MAX_EMAIL_LENGTH, MAX_SUBJECT_LENGTH, type TokenIdentity } from './auth-service.js';
 
 interface UserRef {
   id: string;
@@ -48,6 +48,10 @@ const UPSERT = `
  * request transaction), so concurrent first requests create one row and the row outlives a failed request.
  */
 async function upsertUser(subject: string, email: string | null): Promise<UserRef> {
+  // authenticate() refuses these with a 401; checked again here because a NUL would be stored as `\0` (see isStorableText).
+  if (!isStorableText(subject, MAX_SUBJECT_LENGTH) || (email !== null && !isStorableText(email, MAX_EMAIL_LENGTH))) {
+    throw new Error('An identity value that cannot be stored exactly as sent reached the user upsert');
+  }
   const sequelize = database();
   try {
     const [written] = await sequelize.query<UserRef>(UPSERT, {
