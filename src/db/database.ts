@@ -3,7 +3,6 @@ import { connectWithRetry, createSequelize, type ConnectionSettings } from './co
 import { createMigrator } from './migrator.js';
 import { loadServiceSecrets } from './service-secret.js';
 import { applySessionDefaults } from './session-defaults.js';
-import { sendTransactionControlOnConnection } from './transaction-control.js';
 
 // The application's Sequelize instance: one per process, opened at start-up.
 
@@ -43,7 +42,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Sequel
     await bootstrap.close();
   }
   instance = createSequelize(options);
-  sendTransactionControlOnConnection(instance);
   return instance;
 }
 

@@ -4,7 +4,8 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { env } from '../env.js';
+import type { Env } from '../env.js';
+import { privateNoStore } from '../middleware/private-no-store.js';
 import { requestLogger } from '../middleware/request-logger.js';
 import { ApiError } from './errors.js';
 import { registerSecuritySchemes } from './openapi.js';
@@ -17,8 +18,7 @@ export function createRouter(): AppOpenAPI {
 }
 
 /** The app with the cross-cutting middleware every route gets; routes are mounted by src/app.ts. */
-export function createApp(): AppOpenAPI {
-  const config = env();
+export function createApp(config: Env): AppOpenAPI {
   const app = createRouter();
   registerSecuritySchemes(app);
 
@@ -59,6 +59,8 @@ export function createApp(): AppOpenAPI {
         ),
     }),
   );
+  // Before the size check, so that a 413 of /v1 is marked private too.
+  app.use('/v1/*', privateNoStore);
   const tooLarge = () => {
     throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
   };

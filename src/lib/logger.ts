@@ -1,9 +1,9 @@
 import { pino, type Logger } from 'pino';
-import { env } from '../env.js';
 
-// JSON logs to stdout; the level comes from LOG_LEVEL.
+// JSON logs to stdout. The level is the configuration's LOG_LEVEL, set by whoever builds the app
+// (buildApp) or starts the process (src/index.ts): nothing reads the environment at import.
 export const logger: Logger = pino({
-  level: env().logLevel,
+  level: 'info',
   base: { service: 'todo-api' },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },

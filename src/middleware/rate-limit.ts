@@ -1,23 +1,20 @@
 import type { MiddlewareHandler } from 'hono';
-import { env } from '../env.js';
+import type { Env } from '../env.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppBindings } from '../lib/types.js';
 import { RateLimiter } from '../services/rate-limit-service.js';
-import { retryAttempt } from './transaction-retry.js';
 
 /**
  * Per-user rate limit with the IETF draft's headers (draft-ietf-httpapi-ratelimit-headers):
  * `RateLimit-Policy: "default";q=<requests>;w=<window>` and `RateLimit: "default";r=<left>;t=<reset>`
  * on every authenticated /v1 response, and 429 with Retry-After when the bucket is empty.
  */
-export function rateLimit(): MiddlewareHandler<AppBindings> {
-  const { enabled, requests, windowSeconds } = env().rateLimit;
+export function rateLimit(config: Pick<Env, 'rateLimitEnabled' | 'rateLimitRequests' | 'rateLimitWindowSeconds'>): MiddlewareHandler<AppBindings> {
+  const { rateLimitEnabled: enabled, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } = config;
   if (!enabled) return (_c, next) => next();
   const limiter = new RateLimiter({ requests, windowSeconds });
   const policy = `"default";q=${requests};w=${windowSeconds}`;
   return (c, next) => {
-    // A re-run after a transaction conflict is the service's doing, not the client's.
-    if (retryAttempt(c) > 0) return next();
     const decision = limiter.take(c.get('user').id);
     const rateLimit = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {

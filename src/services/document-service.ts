@@ -3,20 +3,25 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { buildOpenAPIDocument, toYaml } from '../lib/openapi.js';
 import { PROBLEMS, problemCodeFromSlug } from '../lib/problems.js';
+import type { AppOpenAPI } from '../lib/types.js';
 
 type OpenAPIDocument = ReturnType<typeof buildOpenAPIDocument>;
 
-let rendered: { document: OpenAPIDocument; yaml: string } | undefined;
+export interface RenderedDocument {
+  document: OpenAPIDocument;
+  yaml: string;
+}
 
-/** The service's own OpenAPI document, built once from the routes: the same one `npm run openapi` commits. */
-export async function openapiDocument(): Promise<{ document: OpenAPIDocument; yaml: string }> {
-  if (!rendered) {
-    // Imported here, not at the top: app.ts mounts the route that calls this.
-    const { buildApp } = await import('../app.js');
-    const document = buildOpenAPIDocument(buildApp());
-    rendered = { document, yaml: toYaml(document) };
-  }
-  return rendered;
+/** An app's OpenAPI document and its YAML, rendered on first use: the same one `npm run openapi` commits. */
+export function documentRenderer(app: AppOpenAPI): () => RenderedDocument {
+  let rendered: RenderedDocument | undefined;
+  return () => {
+    if (!rendered) {
+      const document = buildOpenAPIDocument(app);
+      rendered = { document, yaml: toYaml(document) };
+    }
+    return rendered;
+  };
 }
 
 const swaggerDist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -47,7 +52,6 @@ export function docsAsset(name: string): { type: string; body: Buffer | string }
   }
   return cached;
 }
-
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Op, QueryTypes } from 'sequelize';
 import { database } from '../db/database.js';
 import { IdempotencyKey } from '../db/models/index.js';
+import { ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 
 /** How long a stored response is replayed, per API.md. */
@@ -55,8 +56,8 @@ export function requestFingerprint(method: string, path: string, body: string): 
  */
 export async function claimIdempotencyKey(userId: string, key: string, fingerprint: string): Promise<StoredResponse | undefined> {
   const sequelize = database();
-  const [lock] = await sequelize.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended(:lockName, 0)) AS locked', {
-    replacements: { lockName: `idempotency:${userId}:${key}` },
+  const [lock] = await sequelize.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked', {
+    bind: [`idempotency:${userId}:${key}`],
     type: QueryTypes.SELECT,
   });
   if (!lock?.locked) {
@@ -65,7 +66,10 @@ export async function claimIdempotencyKey(userId: string, key: string, fingerpri
       headers: { 'Retry-After': '1' },
     });
   }
-  const stored = await IdempotencyKey.findOne({ where: { user_id: userId, key, expires_at: { [Op.gt]: new Date() } } });
+  const stored = await ownedBy(IdempotencyKey, userId).findOne({
+    where: { key, expires_at: { [Op.gt]: new Date() } },
+    attributes: ['fingerprint', 'status', 'headers', 'body'],
+  });
   if (!stored) return undefined;
   if (stored.fingerprint !== fingerprint) {
     throw new ApiError('idempotency_key_reused', {
@@ -101,11 +105,13 @@ export async function storeIdempotentResponse(userId: string, key: string, finge
 export async function sweepExpiredIdempotencyKeys(batchSize = 1000): Promise<number> {
   let total = 0;
   for (;;) {
-    const [, result] = await database().query(
-      'DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY (SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT :batchSize))',
-      { replacements: { batchSize } },
-    );
-    const deleted = (result as { rowCount?: number }).rowCount ?? 0;
+    // Written out: Sequelize cannot bound a DELETE by a LIMIT. It returns one row per deleted key.
+    const deleted = (
+      await database().query(
+        'DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY (SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1)) RETURNING 1',
+        { bind: [batchSize], type: QueryTypes.SELECT },
+      )
+    ).length;
     total += deleted;
     if (deleted < batchSize) return total;
   }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppOpenAPI } from '../../src/lib/types.js';
 import { requireAuth } from '../../src/middleware/auth.js';
-import { requestTransaction } from '../../src/middleware/transaction.js';
+import { unitOfWork } from '../../src/middleware/unit-of-work.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { as, newSubject } from '../helpers/tokens.js';
@@ -17,16 +17,24 @@ interface UserRow {
   updated_at: Date;
 }
 
+/** What /__test/whoami answers: the user the auth middleware resolved. */
+type Whoami = Pick<UserRow, 'id' | 'subject' | 'email'>;
+
 // Routes that only this file mounts, behind the middleware the product mounts on /v1 (outside /v1, so
 // they are not held to the contract): one answers with the resolved user, one fails after auth.
 function mountTestRoutes(app: AppOpenAPI) {
   app.use('/__test/*', requireAuth);
-  app.use('/__test/*', requestTransaction);
   // A write, so that it runs in a transaction: the statements the spy sees prove it listens.
-  app.post('/__test/whoami', (c) => c.json(c.get('user'), 200));
-  app.post('/__test/fail', () => {
-    throw new Error('failure after authentication');
-  });
+  app.post(
+    '/__test/whoami',
+    unitOfWork((c) => c.json(c.get('user'), 200)),
+  );
+  app.post(
+    '/__test/fail',
+    unitOfWork(() => {
+      throw new Error('failure after authentication');
+    }),
+  );
 }
 
 let t: TestApp;
@@ -43,7 +51,7 @@ describe('the first request with a new subject', () => {
     const sub = newSubject();
     const res = await whoami({ sub, email: `${sub.replace('|', '.')}@example.com` });
     expect(res.status).toBe(200);
-    const body = await json(res);
+    const body = await json<Whoami>(res);
     const rows = await rowsFor(sub);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: body.id, subject: sub, email: `${sub.replace('|', '.')}@example.com` });
@@ -61,7 +69,7 @@ describe('the first request with a new subject', () => {
     const sub = newSubject();
     const res = await whoami({ sub, email: 'not an email' });
     expect(res.status).toBe(200);
-    expect((await json(res)).email).toBeNull();
+    expect((await json<Whoami>(res)).email).toBeNull();
     expect((await rowsFor(sub))[0]!.email).toBeNull();
   });
 
@@ -73,7 +81,7 @@ describe('the first request with a new subject', () => {
     expect(rows).toHaveLength(1);
     // The cached id is the committed row's id.
     const again = await whoami({ sub, email: `${sub.slice(5)}@fail.example` });
-    expect((await json(again)).id).toBe(rows[0]!.id);
+    expect((await json<Whoami>(again)).id).toBe(rows[0]!.id);
   });
 
   it('creates exactly one row for 100 concurrent first requests', async () => {
@@ -81,7 +89,7 @@ describe('the first request with a new subject', () => {
     const init = await as({ sub, email: `${sub.slice(6)}@burst.example` });
     const responses = await Promise.all(Array.from({ length: 100 }, () => t.request('/__test/whoami', { ...init, method: 'POST' })));
     expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 200));
-    const ids = new Set((await Promise.all(responses.map(json))).map((b) => b.id));
+    const ids = new Set((await Promise.all(responses.map((r) => json<Whoami>(r)))).map((b) => b.id));
     const rows = await rowsFor(sub);
     expect(rows).toHaveLength(1);
     expect([...ids]).toEqual([rows[0]!.id]);
@@ -95,7 +103,7 @@ describe('the email claim of a known user', () => {
     const [before] = await rowsFor(sub);
     const res = await whoami({ sub, email: `new.${sub.slice(5)}@example.com` });
     expect(res.status).toBe(200);
-    expect((await json(res)).email).toBe(`new.${sub.slice(5)}@example.com`);
+    expect((await json<Whoami>(res)).email).toBe(`new.${sub.slice(5)}@example.com`);
     const [after] = await rowsFor(sub);
     expect(after).toMatchObject({ id: before!.id, email: `new.${sub.slice(5)}@example.com`, created_at: before!.created_at });
     expect(after!.updated_at.getTime()).toBeGreaterThan(before!.updated_at.getTime());
@@ -105,7 +113,7 @@ describe('the email claim of a known user', () => {
     const sub = newSubject();
     await whoami({ sub, email: `kept.${sub.slice(5)}@example.com` });
     const res = await whoami({ sub });
-    expect((await json(res)).email).toBe(`kept.${sub.slice(5)}@example.com`);
+    expect((await json<Whoami>(res)).email).toBe(`kept.${sub.slice(5)}@example.com`);
     expect((await rowsFor(sub))[0]!.email).toBe(`kept.${sub.slice(5)}@example.com`);
   });
 
@@ -132,7 +140,7 @@ describe('the email claim of a known user', () => {
     const [otherBefore] = await rowsFor(other);
     const res = await whoami({ sub: other, email });
     expect(res.status).toBe(409);
-    expect((await json(res)).code).toBe('conflict');
+    expect(await json(res)).toMatchObject({ code: 'conflict' });
     expect(await rowsFor(other)).toEqual([otherBefore]);
     // The user still works with the email they have.
     expect((await whoami({ sub: other, email: otherBefore!.email })).status).toBe(200);

@@ -1,12 +1,14 @@
 import { buildApp } from '../../src/app.js';
 import { closeDatabase, database, openDatabase } from '../../src/db/database.js';
+import { parseEnv, type Env } from '../../src/env.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
-import { requestTransaction } from '../../src/middleware/transaction.js';
+import { unitOfWork } from '../../src/middleware/unit-of-work.js';
 import { assertResponseMatchesSpec } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   app: AppOpenAPI;
+  config: Env;
   db: TestDatabase;
   /** A request through the app's fetch handler, as a client would send it; the response is checked against the spec. */
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -25,6 +27,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** false: timeouts set in every transaction instead of as role defaults. */
   roleTimeouts?: boolean;
+  /** Settings for this app, as environment variables over the test process's (vitest.config.ts). */
+  env?: Record<string, string>;
 }
 
 /** The product app on a fresh database of its own. */
@@ -37,9 +41,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
     roleTimeouts: options.roleTimeouts,
   });
-  const app = buildApp(options.mount);
+  const config = parseEnv({ ...process.env, ...options.env });
+  const app = buildApp({ config, mount: options.mount });
   return {
     app,
+    config,
     db,
     request: async (path, init) => {
       const response = await app.request(path, init);
@@ -54,15 +60,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-/** A response body as JSON, loosely typed for assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const json = (res: Response): Promise<any> => res.json() as Promise<any>;
+/**
+ * A response body as JSON. `T` is the body the test expects (a contract type such as
+ * `components['schemas']['Problem']`, already checked against the spec by `request`); without
+ * one it is `unknown`, which only `expect(...)` takes.
+ */
+export const json = <T = unknown>(res: Response): Promise<T> => res.json() as Promise<T>;
 
 /** A test-only route that holds a pooled connection for `seconds`, behind the product's transaction middleware. */
 export function mountSlowRoute(app: AppOpenAPI, { method, seconds }: { method: 'get' | 'post'; seconds: number }): void {
-  app.use('/__test/*', requestTransaction);
-  app[method]('/__test/slow', async (c) => {
-    await database().query('SELECT pg_sleep(:seconds)', { replacements: { seconds } });
-    return c.json({ ok: true }, 200);
-  });
+  app[method](
+    '/__test/slow',
+    unitOfWork(async (c) => {
+      await database().query('SELECT pg_sleep($1)', { bind: [seconds] });
+      return c.json({ ok: true }, 200);
+    }),
+  );
 }

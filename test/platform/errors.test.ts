@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../../src/db/database.js';
 import { problemResponses } from '../../src/lib/openapi.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
-import { requestTransaction } from '../../src/middleware/transaction.js';
+import { unitOfWork } from '../../src/middleware/unit-of-work.js';
+import type { Problem } from '../../clients/typescript/src/types.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const echo = createRoute({
@@ -13,22 +14,27 @@ const echo = createRoute({
     query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }),
     body: { required: true, content: { 'application/json': { schema: z.strictObject({ name: z.string().min(1) }) } } },
   },
-  responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({ name: z.string() }) } } }, ...problemResponses(422) },
+  responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({ name: z.string() }) } } }, ...problemResponses(['validation_failed'], { path: '/__test/echo' }) },
 });
 
 function mountTestRoutes(app: AppOpenAPI) {
-  app.use('/__test/*', requestTransaction);
-  app.openapi(echo, (c) => c.json({ name: c.req.valid('json').name }, 200));
-  app.get('/__test/sql-error', async () => {
-    await database().query('SELECT secret_column FROM no_such_table');
-    throw new Error('unreachable');
-  });
+  app.openapi(
+    echo,
+    unitOfWork((c) => c.json({ name: c.req.valid('json').name }, 200)),
+  );
+  app.get(
+    '/__test/sql-error',
+    unitOfWork(async () => {
+      await database().query('SELECT secret_column FROM no_such_table');
+      throw new Error('unreachable');
+    }),
+  );
   app.get('/__test/crash', () => {
     throw new TypeError("Cannot read properties of undefined (reading 'password')");
   });
 }
 
-function expectProblem(body: Record<string, unknown>, status: number, code: string, instance: string) {
+function expectProblem(body: Problem, status: number, code: string, instance: string) {
   expect(body).toMatchObject({ status, code, instance, type: `/problems/${code.replaceAll('_', '-')}` });
   expect(typeof body.title).toBe('string');
   expect(typeof body.detail).toBe('string');
@@ -49,20 +55,20 @@ describe('every error is problem details', () => {
     const res = await t.request('/no/such/route');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expectProblem(await json(res), 404, 'not_found', '/no/such/route');
+    expectProblem(await json<Problem>(res), 404, 'not_found', '/no/such/route');
   });
 
   it('405 with Allow for a known path and the wrong method', async () => {
     const res = await t.request('/health/live', { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
-    expectProblem(await json(res), 405, 'method_not_allowed', '/health/live');
+    expectProblem(await json<Problem>(res), 405, 'method_not_allowed', '/health/live');
   });
 
   it('400 for malformed JSON', async () => {
     const res = await post('{"name": ');
     expect(res.status).toBe(400);
-    const body = await json(res);
+    const body = await json<Problem>(res);
     expectProblem(body, 400, 'bad_request', '/__test/echo');
     expect(body.detail).toBe('The request body is not valid JSON.');
   });
@@ -70,7 +76,7 @@ describe('every error is problem details', () => {
   it('413 for a body over BODY_LIMIT_BYTES', async () => {
     const res = await post(JSON.stringify({ name: 'x'.repeat(200_000) }));
     expect(res.status).toBe(413);
-    expectProblem(await json(res), 413, 'payload_too_large', '/__test/echo');
+    expectProblem(await json<Problem>(res), 413, 'payload_too_large', '/__test/echo');
   });
 
   it('413 from the Content-Length alone, before the body is read', async () => {
@@ -82,7 +88,7 @@ describe('every error is problem details', () => {
   it('415 for a body that is not JSON', async () => {
     const res = await post('name=x', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
-    expectProblem(await json(res), 415, 'unsupported_media_type', '/__test/echo');
+    expectProblem(await json<Problem>(res), 415, 'unsupported_media_type', '/__test/echo');
   });
 
   it('415 for a body with no content type at all', async () => {
@@ -93,7 +99,7 @@ describe('every error is problem details', () => {
   it('422 with errors[] naming each field, unknown fields included', async () => {
     const res = await post(JSON.stringify({ name: '', extra: 1 }));
     expect(res.status).toBe(422);
-    const body = await json(res);
+    const body = await json<Problem>(res);
     expectProblem(body, 422, 'validation_failed', '/__test/echo');
     expect(body.errors).toEqual(
       expect.arrayContaining([
@@ -106,7 +112,7 @@ describe('every error is problem details', () => {
   it('422 for an invalid query parameter, named query.<name>', async () => {
     const res = await post(JSON.stringify({ name: 'x' }), undefined, '?limit=1000');
     expect(res.status).toBe(422);
-    expect((await json(res)).errors).toEqual([{ path: 'query.limit', message: expect.any(String) }]);
+    expect((await json<Problem>(res)).errors).toEqual([{ path: 'query.limit', message: expect.any(String) }]);
   });
 
   it('accepts the valid request the errors above are variations of', async () => {
@@ -141,7 +147,7 @@ describe('headers on every response', () => {
   it('echoes a sane X-Request-Id and uses it in problem bodies', async () => {
     const res = await t.request('/nope', { headers: { 'x-request-id': 'abc-123_XYZ' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123_XYZ');
-    expect((await json(res)).request_id).toBe('abc-123_XYZ');
+    expect((await json<Problem>(res)).request_id).toBe('abc-123_XYZ');
   });
 
   it('replaces an X-Request-Id that is too long or not a token', async () => {

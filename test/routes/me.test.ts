@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CurrentUser } from '../../clients/typescript/src/types.js';
 import { buildApp } from '../../src/app.js';
+import { parseEnv } from '../../src/env.js';
 import { buildOpenAPIDocument } from '../../src/lib/openapi.js';
 import { MeSchema } from '../../src/routes/me/me.schemas.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -20,7 +22,7 @@ describe('GET /v1/me', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(res.headers.get('x-request-id')).toBeTruthy();
-    const body = await json(res);
+    const body = await json<CurrentUser>(res);
     expect(MeSchema.strict().safeParse(body).success).toBe(true);
     const [row] = await t.db.query<{ id: string; email: string; created_at: Date }>('SELECT id, email, created_at FROM users WHERE subject = $1', [sub]);
     expect(body).toEqual({ id: row!.id, email, created_at: row!.created_at.toISOString() });
@@ -30,7 +32,7 @@ describe('GET /v1/me', () => {
   it('returns null for the email of a user whose tokens never carried one', async () => {
     const res = await t.request('/v1/me', await as({ sub: newSubject() }));
     expect(res.status).toBe(200);
-    expect((await json(res)).email).toBeNull();
+    expect((await json<CurrentUser>(res)).email).toBeNull();
   });
 
   it('returns the same user for every token of one subject', async () => {
@@ -48,7 +50,7 @@ describe('GET /v1/me', () => {
   });
 
   it('is declared in the contract with bearer security and its problem responses', () => {
-    const operation = buildOpenAPIDocument(buildApp()).paths?.['/v1/me']?.get;
+    const operation = buildOpenAPIDocument(buildApp({ config: parseEnv({}) })).paths?.['/v1/me']?.get;
     expect(operation).toMatchObject({ operationId: 'getMe', tags: ['Users'], security: [{ bearerAuth: [] }] });
     expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '401', '409', '429', '500', '503']);
   });

@@ -1,8 +1,9 @@
+import type { InferAttributes, InferCreationAttributes } from 'sequelize';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 
 /** A stored first response to a write that carried an Idempotency-Key. */
 @Table({ tableName: 'idempotency_keys', timestamps: false })
-export class IdempotencyKey extends Model {
+export class IdempotencyKey extends Model<InferAttributes<IdempotencyKey>, InferCreationAttributes<IdempotencyKey>> {
   @Column({ type: DataType.UUID, primaryKey: true })
   declare user_id: string;
 

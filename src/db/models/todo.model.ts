@@ -1,12 +1,12 @@
-import { BelongsTo, Column, DataType, ForeignKey, Model, Table } from 'sequelize-typescript';
-import { User } from './user.model.js';
+import type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
+import { Column, DataType, Model, Table } from 'sequelize-typescript';
 
-@Table({ tableName: 'todos', timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' })
-export class Todo extends Model {
+/** A todo. Every row belongs to one user; services reach it only through `ownedBy` (src/db/user-scope.ts). */
+@Table({ tableName: 'todos', timestamps: false })
+export class Todo extends Model<InferAttributes<Todo>, InferCreationAttributes<Todo>> {
   @Column({ type: DataType.UUID, primaryKey: true })
   declare id: string;
 
-  @ForeignKey(() => User)
   @Column({ type: DataType.UUID, allowNull: false })
   declare user_id: string;
 
@@ -16,7 +16,7 @@ export class Todo extends Model {
   @Column({ type: DataType.TEXT, allowNull: true })
   declare description: string | null;
 
-  @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: false })
+  @Column({ type: DataType.BOOLEAN, allowNull: false })
   declare completed: boolean;
 
   @Column({ type: DataType.DATE, allowNull: true })
@@ -26,18 +26,33 @@ export class Todo extends Model {
   declare due_at: Date | null;
 
   /** 0 none, 1 low, 2 medium, 3 high, 4 urgent: stored as a number so that it sorts by rank. */
-  @Column({ type: DataType.SMALLINT, allowNull: false, defaultValue: 0 })
+  @Column({ type: DataType.SMALLINT, allowNull: false })
   declare priority: number;
 
   @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 1 })
-  declare version: number;
+  declare version: CreationOptional<number>;
 
-  @Column({ type: DataType.DATE })
+  @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 
-  @Column({ type: DataType.DATE })
+  @Column({ type: DataType.DATE, allowNull: false })
   declare updated_at: Date;
-
-  @BelongsTo(() => User, { foreignKey: 'user_id', onDelete: 'CASCADE' })
-  declare user?: User;
 }
+
+/** A todo's columns as plain data: what the todo service returns. */
+export type TodoRow = InferAttributes<Todo>;
+
+/** Every column, named: no statement selects or returns `*`. */
+export const TODO_COLUMNS = [
+  'id',
+  'user_id',
+  'title',
+  'description',
+  'completed',
+  'completed_at',
+  'due_at',
+  'priority',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof TodoRow>;

@@ -1,24 +1,22 @@
-import { Column, DataType, HasMany, Model, Table } from 'sequelize-typescript';
-import { Todo } from './todo.model.js';
+import type { InferAttributes, InferCreationAttributes } from 'sequelize';
+import { Column, DataType, Model, Table } from 'sequelize-typescript';
 
-@Table({ tableName: 'users', timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' })
-export class User extends Model {
+/** A caller, created on the first request with a new token subject. */
+@Table({ tableName: 'users', timestamps: false })
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   @Column({ type: DataType.UUID, primaryKey: true })
   declare id: string;
 
-  /** The identity provider's `sub` claim. */
+  /** The identity provider's `sub` claim, exactly as sent. */
   @Column({ type: DataType.TEXT, allowNull: false, unique: true })
   declare subject: string;
 
   @Column({ type: DataType.TEXT, allowNull: true, unique: true })
   declare email: string | null;
 
-  @Column({ type: DataType.DATE })
+  @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 
-  @Column({ type: DataType.DATE })
+  @Column({ type: DataType.DATE, allowNull: false })
   declare updated_at: Date;
-
-  @HasMany(() => Todo, { foreignKey: 'user_id' })
-  declare todos?: Todo[];
 }

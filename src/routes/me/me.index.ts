@@ -1,5 +1,6 @@
 import { createRouter } from '../../lib/create-app.js';
+import { unitOfWork } from '../../middleware/unit-of-work.js';
 import * as handlers from './me.handlers.js';
 import * as routes from './me.routes.js';
 
-export const meRouter = createRouter().openapi(routes.me, handlers.me);
+export const meRouter = createRouter().openapi(routes.me, unitOfWork(handlers.me));

@@ -1,16 +1,16 @@
 import { ApiError } from '../../lib/errors.js';
 import type { AppRouteHandler } from '../../lib/types.js';
-import { DOCS_CSP, DOCS_PAGE, docsAsset as findDocsAsset, openapiDocument, problemPage as renderProblemPage } from '../../services/document-service.js';
+import { DOCS_CSP, DOCS_PAGE, docsAsset as findDocsAsset, problemPage as renderProblemPage } from '../../services/document-service.js';
 import type { DocsAssetRoute, DocsRoute, OpenapiJsonRoute, OpenapiYamlRoute, ProblemPageRoute } from './meta.routes.js';
 
-export const openapiJson: AppRouteHandler<OpenapiJsonRoute> = async (c) => {
-  const { document } = await openapiDocument();
+export const openapiJson: AppRouteHandler<OpenapiJsonRoute> = (c) => {
+  const { document } = c.get('deps').openapi();
   c.header('Cache-Control', 'no-cache');
   return c.json(document as unknown as Record<string, unknown>, 200);
 };
 
-export const openapiYaml: AppRouteHandler<OpenapiYamlRoute> = async (c) => {
-  const { yaml } = await openapiDocument();
+export const openapiYaml: AppRouteHandler<OpenapiYamlRoute> = (c) => {
+  const { yaml } = c.get('deps').openapi();
   return c.body(yaml, 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Cache-Control': 'no-cache' });
 };
 

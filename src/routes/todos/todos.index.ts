@@ -1,10 +1,11 @@
 import { createRouter } from '../../lib/create-app.js';
+import { unitOfWork } from '../../middleware/unit-of-work.js';
 import * as handlers from './todos.handlers.js';
 import * as routes from './todos.routes.js';
 
 export const todosRouter = createRouter()
-  .openapi(routes.list, handlers.list)
-  .openapi(routes.create, handlers.create)
-  .openapi(routes.get, handlers.get)
-  .openapi(routes.patch, handlers.patch)
-  .openapi(routes.remove, handlers.remove);
+  .openapi(routes.list, unitOfWork(handlers.list))
+  .openapi(routes.create, unitOfWork(handlers.create))
+  .openapi(routes.get, unitOfWork(handlers.get))
+  .openapi(routes.patch, unitOfWork(handlers.patch))
+  .openapi(routes.remove, unitOfWork(handlers.remove));

@@ -214,13 +214,14 @@ const IfMatchHeader = z
     example: '"3"',
   });
 
+// The pattern alone bounds the length, so a bad key gets one message, not two.
 const IdempotencyKeyHeader = z
   .string()
-  .max(255)
   .regex(IDEMPOTENCY_KEY_PATTERN, 'Must be 1 to 255 visible ASCII characters, with no leading or trailing space.')
   .optional()
   .openapi({
     param: { name: 'idempotency-key', in: 'header' },
+    maxLength: 255,
     description:
       'Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write.',
     example: '5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a',

@@ -1,0 +1,67 @@
+import { Op, QueryTypes, type Attributes, type CreationAttributes, type FindOptions, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { database } from './database.js';
+
+type Owned = Model & { user_id: string };
+
+
+/** `where`, and the row belongs to the user. */
+function scoped<M extends Owned>(userId: string, where: WhereOptions<Attributes<M>> | undefined): WhereOptions<Attributes<M>> {
+  const owner = { user_id: userId } as unknown as WhereOptions<Attributes<M>>;
+  return where === undefined ? owner : { [Op.and]: [where, owner] };
+}
+
+// `user_id = $1` in written-out SQL: the user's id is always the first bind parameter.
+const OWNER_CONDITION = /\buser_id = \$1\b/;
+
+/**
+ * No `update` here on purpose: Sequelize 6's Model.update binds the SET values but inlines the
+ * WHERE values, then rewrites every `$n` in the whole text, so a caller's `$1` in a WHERE value
+ * is read as a bind parameter (a 500, or a silently different condition). Conditional updates
+ * are written out with `rows`, every value bound.
+ *
+ * A model's rows as one user may reach them: every query made through it carries the user's
+ * id, so a row of another user is never read, changed, counted or deleted. Services reach
+ * per-user tables only through this, which is where a new query gets its scoping.
+ * Results are plain data (`raw` / `returning`), never model instances.
+ */
+export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) {
+  return {
+    async findOne(options: Omit<FindOptions<Attributes<M>>, 'raw'>): Promise<Attributes<M> | null> {
+      return (await model.findOne({ ...options, where: scoped<M>(userId, options.where), raw: true })) as Attributes<M> | null;
+    },
+
+    async create(values: Omit<CreationAttributes<M>, 'user_id'>, returning: ReadonlyArray<keyof Attributes<M>>): Promise<Attributes<M>> {
+      const row = await model.create({ ...values, user_id: userId } as unknown as CreationAttributes<M>, { returning: [...returning] as string[] });
+      return row.get({ plain: true }) as Attributes<M>;
+    },
+
+    /** How many rows were deleted. */
+    async destroy(where: WhereOptions<Attributes<M>>): Promise<number> {
+      return model.destroy({ where: scoped<M>(userId, where) });
+    },
+
+    /**
+     * Written-out SQL that returns rows (a SELECT, or an UPDATE/DELETE … RETURNING), where
+     * Sequelize cannot generate the statement (keyset row comparisons, IS DISTINCT FROM, CTEs):
+     * every value a bind parameter, `$1` the user's id, which the statement must use as
+     * `user_id = $1`. Columns are listed, never `*`.
+     */
+    async rows<T extends object>(sql: string, bind: unknown[] = []): Promise<T[]> {
+      if (!OWNER_CONDITION.test(sql)) throw new Error('A per-user statement must filter on user_id = $1');
+      return database().query<T>(sql, { bind: [userId, ...bind], type: QueryTypes.SELECT });
+    },
+  };
+}
+
+/** The bind parameters of a written-out statement, and the `$n` placeholder of each value added. */
+export class BindParameters {
+  readonly values: unknown[] = [];
+
+  /** `offset`: how many parameters come before these (1 for `ownedBy().select`, whose `$1` is the user's id). */
+  constructor(private readonly offset = 0) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.offset + this.values.length}`;
+  }
+}

@@ -1,0 +1,91 @@
+import type { ServerResponse } from 'node:http';
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { database, databaseStatementTimeoutMs, databaseTimeoutsPerSession } from '../db/database.js';
+import { isRetryableTransactionError } from '../db/db-errors.js';
+import { areConnectionsCut } from '../lib/lifecycle.js';
+import { logger } from '../lib/logger.js';
+import type { AppBindings, AppRouteHandler } from '../lib/types.js';
+import { checkIdempotencyKey, claimIdempotencyKey, requestFingerprint, storeIdempotentResponse } from '../services/idempotency-service.js';
+
+/** Reads whose one statement is atomic by itself: every GET route of /v1 is a single SELECT. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The client is gone once its connection closed. Read from the socket that @hono/node-server
+ * passes in `c.env` (its documented HttpBindings): `c.req.raw.signal` would build an
+ * AbortController for every request.
+ */
+function clientHasGone(c: Context): boolean {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return c.req.raw.signal.aborted;
+  return outgoing.destroyed || !outgoing.socket || outgoing.socket.destroyed;
+}
+
+/** An answer that must not commit: the transaction rolls back, and the answer is still sent. */
+class Rollback extends Error {
+  constructor(readonly response: Response) {
+    super('rollback');
+  }
+}
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+
+/** Idempotency-Key on a write: the key and the request's fingerprint, checked before any connection is taken. */
+async function idempotencyOf(c: Context<AppBindings>): Promise<{ userId: string; key: string; fingerprint: string } | undefined> {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined || SAFE_METHODS.has(c.req.method)) return undefined;
+  checkIdempotencyKey(key);
+  // The body was read and validated before the handler runs (src/middleware/read-body.ts).
+  return { userId: c.get('user').id, key, fingerprint: requestFingerprint(c.req.method, c.req.path, await c.req.text()) };
+}
+
+/**
+ * Runs a /v1 handler as one unit of work. A write runs in one managed transaction: every model
+ * call joins it through CLS, Idempotency-Key is claimed and its answer stored in it, it commits
+ * before the response leaves, and it rolls back when the handler threw, answered an error or the
+ * client has gone, so a failed request leaves no trace. A deadlock or serialization failure
+ * re-runs the work in a fresh transaction, at most `dbTransactionRetries` times.
+ * A read runs its one statement with no transaction (no BEGIN and COMMIT round trips), unless
+ * the timeouts could not be made role defaults: then every transaction sets them first.
+ * By the time it runs, the body has been read and validated: no connection waits on a client.
+ */
+export function unitOfWork<R extends RouteConfig>(handler: AppRouteHandler<R>): AppRouteHandler<R> {
+  const run = async (c: Context<AppBindings>, next: () => Promise<void>) => {
+    const perSession = databaseTimeoutsPerSession();
+    if (perSession && SAFE_METHODS.has(c.req.method)) return handler(c as never, next);
+    const idempotency = await idempotencyOf(c);
+    const sequelize = database();
+    const retries = c.get('deps').config.dbTransactionRetries;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await sequelize.transaction(async () => {
+          if (!perSession) {
+            const timeout = String(databaseStatementTimeoutMs());
+            await sequelize.query("SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)", {
+              bind: [timeout],
+            });
+          }
+          if (idempotency) {
+            const stored = await claimIdempotencyKey(idempotency.userId, idempotency.key, idempotency.fingerprint);
+            if (stored) {
+              const headers = { ...stored.headers, 'Idempotent-Replayed': 'true' };
+              return stored.body === null ? c.body(null, stored.status as 204, headers) : c.body(stored.body, stored.status as 200, headers);
+            }
+          }
+          const response = (await handler(c as never, next)) as Response;
+          // A client that is gone (or was cut off by a shutdown) got no answer: leave nothing behind.
+          if (response.status >= 400 || clientHasGone(c) || areConnectionsCut()) throw new Rollback(response);
+          if (idempotency) await storeIdempotentResponse(idempotency.userId, idempotency.key, idempotency.fingerprint, response);
+          return response;
+        });
+      } catch (error) {
+        if (error instanceof Rollback) return error.response;
+        if (attempt >= retries || !isRetryableTransactionError(error)) throw error;
+        logger.warn({ request_id: c.get('requestId'), attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; running the request again');
+        await pause();
+      }
+    }
+  };
+  return run as unknown as AppRouteHandler<R>;
+}

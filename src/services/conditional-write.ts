@@ -1,0 +1,31 @@
+import { Op } from 'sequelize';
+import { ApiError } from '../lib/errors.js';
+
+// Shared by every versioned resource: If-Match versions, "not found", and telling 404 from 412
+// after a conditional write that matched nothing.
+
+/** The versions a conditional write may apply to: undefined when unconditional, 'any' for `If-Match: *`. */
+export type ExpectedVersions = 'any' | number[] | undefined;
+
+/** The `where` part of a conditional write: the row's version is one of those expected. */
+export function versionCondition(expected: ExpectedVersions): { version?: { [Op.in]: number[] } } {
+  return Array.isArray(expected) ? { version: { [Op.in]: expected } } : {};
+}
+
+export function notFound(resource: string): ApiError {
+  return new ApiError('not_found', { detail: `No ${resource} with this id.` });
+}
+
+/**
+ * After a conditional write matched nothing, read the row again (scoped to the caller): 404 if
+ * it is not the caller's, 412 if its version is not one If-Match named, else the row unchanged.
+ */
+export function explainNoMatch<R extends { version: number }>(resource: string, row: R | null, expected: ExpectedVersions): R {
+  if (!row) throw notFound(resource);
+  if (Array.isArray(expected) && !expected.includes(row.version)) {
+    throw new ApiError('precondition_failed', {
+      detail: `The ${resource} is at version ${row.version}: If-Match does not match its ETag. Nothing was changed.`,
+    });
+  }
+  return row;
+}
