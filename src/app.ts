@@ -9,6 +9,7 @@ import { healthRouter } from './routes/health/health.index.js';
 import { meRouter } from './routes/me/me.index.js';
 import { metaRouter } from './routes/meta/meta.index.js';
 import { todosRouter } from './routes/todos/todos.index.js';
+import { createAuthenticator } from './services/auth-service.js';
 import { documentRenderer } from './services/document-service.js';
 
 export interface BuildAppOptions {
@@ -32,7 +33,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
     return next();
   });
   // Before any transaction: the user row commits on its own, and no transaction waits on a JWKS fetch.
-  app.use('/v1/*', requireAuth);
+  app.use('/v1/*', requireAuth(createAuthenticator(config)));
   // A refused request takes no database connection.
   app.use('/v1/*', rateLimit(config));
   app.use('/v1/*', readBody(config.bodyTimeoutMs));

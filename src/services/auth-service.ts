@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
-import { env, type Env } from '../env.js';
+import type { Env } from '../env.js';
 import { devSecretPath, loadOrCreateDevSecret } from '../lib/dev-secret.js';
 import { isPlausibleEmail } from '../lib/email.js';
 import { ApiError } from '../lib/errors.js';
@@ -27,51 +27,60 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 type Verify = (token: string) => Promise<JWTPayload>;
 
-let verify: Verify | undefined;
+/** Verifies `Authorization: Bearer <JWT>`; throws 401 for any token it cannot trust, 503 when the JWKS is unreachable. */
+export type Authenticate = (authorization: string | undefined) => Promise<TokenIdentity>;
 
 // Tokens already verified, by their exact text: a client sends the same token many times, and
 // an HMAC or signature check per request is the costliest step of a read. An entry lives until
 // the token expires, at most VERIFIED_TTL_MS (so a revoked key stops working soon after).
 const VERIFIED_TTL_MS = 5 * 60 * 1000;
 const MAX_VERIFIED = 10_000;
-const verified = new Map<string, { identity: TokenIdentity; until: number }>();
 
-function rememberVerified(token: string, who: TokenIdentity, exp: number | undefined) {
-  const until = Math.min(Date.now() + VERIFIED_TTL_MS, ((exp ?? 0) + CLOCK_TOLERANCE_SECONDS) * 1000);
-  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
-  verified.set(token, { identity: who, until });
+/** The token check for this configuration (built by buildApp); its key source is made on first use. */
+export function createAuthenticator(config: Env): Authenticate {
+  let verify: Verify | undefined;
+  const verified = new Map<string, { identity: TokenIdentity; until: number }>();
+  const remember = (token: string, who: TokenIdentity, exp: number | undefined) => {
+    const until = Math.min(Date.now() + VERIFIED_TTL_MS, ((exp ?? 0) + CLOCK_TOLERANCE_SECONDS) * 1000);
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(token, { identity: who, until });
+  };
+  return async (authorization) => {
+    const token = bearerToken(authorization);
+    const known = verified.get(token);
+    if (known && known.until > Date.now()) return known.identity;
+    verify ??= createVerifier(config);
+    let payload: JWTPayload;
+    try {
+      payload = await verify(token);
+    } catch (error) {
+      if (error instanceof KeySetUnavailable) {
+        throw new ApiError('service_unavailable', {
+          detail: "The identity provider's signing keys could not be fetched; retry shortly.",
+          cause: error.cause,
+        });
+      }
+      throw unauthorized(rejection(error), error);
+    }
+    const who = identity(payload);
+    remember(token, who, payload.exp);
+    return who;
+  };
 }
 
-/** Verifies `Authorization: Bearer <JWT>`; throws 401 for any token it cannot trust, 503 when the JWKS is unreachable. */
-export async function authenticate(authorization: string | undefined): Promise<TokenIdentity> {
-  const token = bearerToken(authorization);
-  const known = verified.get(token);
-  if (known && known.until > Date.now()) return known.identity;
-  verify ??= createVerifier(env());
-  let payload: JWTPayload;
-  try {
-    payload = await verify(token);
-  } catch (error) {
-    if (error instanceof KeySetUnavailable) {
-      throw new ApiError('service_unavailable', {
-        detail: "The identity provider's signing keys could not be fetched; retry shortly.",
-        cause: error.cause,
-      });
-    }
-    throw unauthorized(rejection(error), error);
-  }
-  const who = identity(payload);
-  rememberVerified(token, who, payload.exp);
-  return who;
+/** RFC 6750 §3.1: a request with no bearer credentials at all (none, or another scheme) gets the challenge without an error code. */
+function noBearerCredentials(detail: string): ApiError {
+  return new ApiError('unauthorized', { detail, headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') {
-    throw unauthorized('This endpoint needs a bearer token: send `Authorization: Bearer <JWT>`.');
+    throw noBearerCredentials('This endpoint needs a bearer token: send `Authorization: Bearer <JWT>`.');
   }
   const match = BEARER.exec(authorization);
-  if (!match) throw unauthorized('The Authorization header must be `Bearer <JWT>`.');
-  return match[1]!;
+  if (match) return match[1]!;
+  const detail = 'The Authorization header must be `Bearer <JWT>`.';
+  throw /^\s*bearer(\s|$)/i.test(authorization) ? unauthorized(detail) : noBearerCredentials(detail);
 }
 
 function unauthorized(detail: string, cause?: unknown): ApiError {

@@ -1,5 +1,6 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '../../clients/typescript/src/types.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { bearer, newSubject, signToken } from '../helpers/tokens.js';
 
@@ -13,12 +14,12 @@ afterAll(() => t.close());
 
 const userCount = async () => Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM users'))[0]!.n);
 
-async function expectUnauthorized(res: Response, detail: RegExp) {
+async function expectUnauthorized(res: Response, detail: RegExp, challenge = 'Bearer error="invalid_token"') {
   expect(res.status).toBe(401);
-  expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(res.headers.get('www-authenticate')).toBe(challenge);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
   expect(res.headers.get('x-request-id')).toBeTruthy();
-  const body = await json(res);
+  const body = await json<Problem>(res);
   expect(body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Authentication required', instance: '/v1/me' });
   expect(body.detail).toMatch(detail);
   return body;
@@ -29,18 +30,20 @@ const withAuthorization = (value: string) => ({ headers: { Authorization: value 
 
 describe('a request without a usable Authorization header', () => {
   it('is 401 when the header is missing', async () => {
-    await expectUnauthorized(await me(), /bearer token/i);
+    // RFC 6750 §3.1: no credentials at all, so no error code in the challenge.
+    await expectUnauthorized(await me(), /bearer token/i, 'Bearer');
   });
 
+  // RFC 6750 §3.1: credentials of another scheme are no bearer credentials (no error code); a broken Bearer one is an invalid_token.
   it.each([
-    ['Basic credentials', 'Basic dXNlcjpwYXNzd29yZA=='],
-    ['Bearer with no token', 'Bearer'],
-    ['Bearer and a space', 'Bearer '],
-    ['a bare token without a scheme', 'eyJhbGciOiJIUzI1NiJ9.e30.sig'],
-    ['two tokens', 'Bearer a.b.c d.e.f'],
-    ['garbage', '!!!'],
-  ])('is 401 for %s', async (_name, value) => {
-    await expectUnauthorized(await me(withAuthorization(value)), /Authorization header/i);
+    ['Basic credentials', 'Basic dXNlcjpwYXNzd29yZA==', 'Bearer'],
+    ['Bearer with no token', 'Bearer', 'Bearer error="invalid_token"'],
+    ['Bearer and a space', 'Bearer ', 'Bearer error="invalid_token"'],
+    ['a bare token without a scheme', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'Bearer'],
+    ['two tokens', 'Bearer a.b.c d.e.f', 'Bearer error="invalid_token"'],
+    ['garbage', '!!!', 'Bearer'],
+  ])('is 401 for %s', async (_name, value, challenge) => {
+    await expectUnauthorized(await me(withAuthorization(value)), /Authorization header/i, challenge);
   });
 
   it.each([
@@ -131,7 +134,7 @@ describe('a valid token', () => {
   it('guards every /v1 path: an unknown one is 401 without a token (routes are not revealed), 404 with one', async () => {
     const res = await t.request('/v1/no-such-thing');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect((await t.request('/v1/no-such-thing', bearer(await signToken({ sub: newSubject() })))).status).toBe(404);
   });
 

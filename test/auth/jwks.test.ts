@@ -6,6 +6,7 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type Cry
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
 import { checkedFetch } from '../helpers/contract.js';
+import type { Problem } from '../../clients/typescript/src/types.js';
 import { json } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { bearer, newSubject } from '../helpers/tokens.js';
@@ -117,11 +118,11 @@ afterAll(async () => {
 const me = (baseUrl: string, token?: string) => checkedFetch(`${baseUrl}/v1/me`, token === undefined ? {} : bearer(token));
 const claims = (extra: JWTPayload = {}): JWTPayload => ({ sub: newSubject('idp'), iss: ISSUER, aud: AUDIENCE, ...extra });
 
-async function expectUnauthorized(res: Response, detail: RegExp) {
+async function expectUnauthorized(res: Response, detail: RegExp, challenge = 'Bearer error="invalid_token"') {
   expect(res.status).toBe(401);
-  expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(res.headers.get('www-authenticate')).toBe(challenge);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
-  const body = await json(res);
+  const body = await json<Problem>(res);
   expect(body).toMatchObject({ status: 401, code: 'unauthorized' });
   expect(body.detail).toMatch(detail);
 }
@@ -130,7 +131,7 @@ async function expectUnavailable(res: Response) {
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
-  const body = await json(res);
+  const body = await json<Problem>(res);
   expect(body).toMatchObject({ status: 503, code: 'service_unavailable' });
   expect(body.detail).toMatch(/identity provider/i);
 }
@@ -176,7 +177,7 @@ describe('a JWKS that works', () => {
   });
 
   it('is 401 without a token', async () => {
-    await expectUnauthorized(await me(good), /bearer token/i);
+    await expectUnauthorized(await me(good), /bearer token/i, 'Bearer');
   });
 
   it.each([
@@ -185,7 +186,7 @@ describe('a JWKS that works', () => {
     ['another audience', { aud: 'other-api' }, /audience/i],
     ['no audience', { aud: undefined }, /audience/i],
   ])('is 401 for %s when AUTH_ISSUER and AUTH_AUDIENCE are set', async (_name, extra, detail) => {
-    await expectUnauthorized(await me(good, await sign(keys.ed, claims(extra as JWTPayload))), detail);
+    await expectUnauthorized(await me(good, await sign(keys.ed, claims(extra))), detail);
   });
 
   it('accepts a key that appears after the first fetch (rotation), refetching on the unknown kid', async () => {

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppOpenAPI } from '../../src/lib/types.js';
+import { parseEnv } from '../../src/env.js';
 import { requireAuth } from '../../src/middleware/auth.js';
+import { createAuthenticator } from '../../src/services/auth-service.js';
 import { unitOfWork } from '../../src/middleware/unit-of-work.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -23,7 +25,7 @@ type Whoami = Pick<UserRow, 'id' | 'subject' | 'email'>;
 // Routes that only this file mounts, behind the middleware the product mounts on /v1 (outside /v1, so
 // they are not held to the contract): one answers with the resolved user, one fails after auth.
 function mountTestRoutes(app: AppOpenAPI) {
-  app.use('/__test/*', requireAuth);
+  app.use('/__test/*', requireAuth(createAuthenticator(parseEnv(process.env))));
   // A write, so that it runs in a transaction: the statements the spy sees prove it listens.
   app.post(
     '/__test/whoami',
