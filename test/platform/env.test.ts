@@ -1,12 +1,36 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnv } from '../../src/env.js';
+import { ENV_VARIABLES, parseEnv } from '../../src/env.js';
 import { envErrorOf } from '../helpers/env-problems.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
 const problemsOf = (source: Record<string, string>): string[] => envErrorOf(source).problems;
+
+describe('the documented configuration', () => {
+  const documented = (file: string, line: RegExp) =>
+    readFileSync(path.join(root, file), 'utf8')
+      .split('\n')
+      .flatMap((l) => line.exec(l)?.[1] ?? []);
+
+  it('.env.example sets every variable the schema reads, and nothing else', () => {
+    expect(documented('.env.example', /^([A-Z][A-Z0-9_]*)=/).sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+
+  it("the README's configuration table has a row for every variable, and nothing else", () => {
+    expect(documented('README.md', /^\| `([A-Z][A-Z0-9_]*)` \|/).sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+
+  it('every variable is a setting of the parsed configuration, even when unset', () => {
+    const config = parseEnv({});
+    for (const variable of ENV_VARIABLES) {
+      const setting = variable.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      expect(Object.hasOwn(config, setting), setting).toBe(true);
+    }
+  });
+});
 
 describe('configuration', () => {
   it('has working defaults', () => {

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/services/rate-limit-service.js';
-import { checkedFetch } from '../helpers/contract.js';
-import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
-import { newSubject, signToken } from '../helpers/tokens.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { bearer, newSubject, signToken } from '../helpers/tokens.js';
 
 describe('the token bucket', () => {
   it('allows the quota, refuses the next, and refills continuously', () => {
@@ -23,39 +18,26 @@ describe('the token bucket', () => {
   });
 });
 
-describe('rate limiting on a running server', () => {
-  let db: TestDatabase;
-  let dataDir: string;
-  const servers: ServerProcess[] = [];
+// In-process apps built with the setting under test: no server process needed to change a number.
+describe('rate limiting with RATE_LIMIT_REQUESTS=5 per 60 s', () => {
+  let t: TestApp;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-rate-'));
+    t = await startTestApp({ env: { RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_SECONDS: '60' } });
   });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await db.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const start = async (env: Record<string, string>) => {
-    const server = spawnServer({ DATABASE_URL: db.url, DATA_DIR: dataDir, ...env });
-    servers.push(server);
-    return server.ready;
-  };
-  const get = async (url: string, token: string) => checkedFetch(`${url}/v1/todos`, { headers: { authorization: `Bearer ${token}` } });
+  afterAll(() => t.close());
+  const get = (token: string) => t.request('/v1/todos', bearer(token));
 
   it('answers 429 with Retry-After and the draft RateLimit headers once a user spends the quota', async () => {
-    const url = await start({ RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_SECONDS: '60' });
     const alice = await signToken({ sub: newSubject() });
     const remaining: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const res = await get(url, alice);
+      const res = await get(alice);
       expect(res.status).toBe(200);
       expect(res.headers.get('ratelimit-policy')).toBe('"default";q=5;w=60');
       remaining.push(res.headers.get('ratelimit')!.split(';')[1]!);
     }
     expect(remaining).toEqual(['r=4', 'r=3', 'r=2', 'r=1', 'r=0']);
-    const refused = await get(url, alice);
+    const refused = await get(alice);
     expect(refused.status).toBe(429);
     // One token comes back every 12 s; some of it has already refilled while the five ran.
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -63,14 +45,21 @@ describe('rate limiting on a running server', () => {
     expect(refused.headers.get('ratelimit')).toMatch(/^"default";r=0;t=\d+$/);
     expect(((await refused.json()) as { code: string }).code).toBe('rate_limited');
     // Per user: someone else is not affected.
-    expect((await get(url, await signToken({ sub: newSubject() }))).status).toBe(200);
+    expect((await get(await signToken({ sub: newSubject() }))).status).toBe(200);
   });
+});
 
-  it('RATE_LIMIT_ENABLED=false turns it off', async () => {
-    const url = await start({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_REQUESTS: '1' });
+describe('rate limiting with RATE_LIMIT_ENABLED=false', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_REQUESTS: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('turns it off', async () => {
     const token = await signToken({ sub: newSubject() });
     for (let i = 0; i < 3; i += 1) {
-      const res = await get(url, token);
+      const res = await t.request('/v1/todos', bearer(token));
       expect(res.status).toBe(200);
       expect(res.headers.get('ratelimit')).toBeNull();
     }
