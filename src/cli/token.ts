@@ -31,7 +31,8 @@ function parseRequest(argv: string[]): Request {
   }
   const { email, sub, ttl = '1h' } = values;
   if (email === undefined && sub === undefined) throw new UsageError('Give --email (or --sub).');
-  if (email !== undefined && !isPlausibleEmail(email)) throw new UsageError(`"${email}" is not an email address.`);
+  // values.email, not email: isPlausibleEmail's type guard narrows `email` to never in the message.
+  if (email !== undefined && !isPlausibleEmail(email)) throw new UsageError(`"${values.email}" is not an email address.`);
   if (sub !== undefined && (sub.length === 0 || sub.length > 255)) throw new UsageError('--sub must be 1 to 255 characters.');
   const match = /^(\d+)([smhd])$/.exec(ttl);
   if (!match || Number(match[1]) === 0) throw new UsageError(`--ttl "${ttl}" is not a lifetime like 30m, 1h or 7d.`);

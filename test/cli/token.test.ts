@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CurrentUser } from '../../clients/typescript/src/types.js';
 import { env } from '../../src/env.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { spawnServer } from '../helpers/spawn-server.js';
@@ -78,7 +79,7 @@ describe('with no auth configuration (local development)', () => {
     const [a, b] = await Promise.all([token(['--email', 'same@example.com'], vars), token(['--email', 'same@example.com'], vars)]);
     expect(decodeJwt(a.stdout.trim()).sub).toBe('dev|same@example.com');
     expect(decodeJwt(b.stdout.trim()).sub).toBe('dev|same@example.com');
-    const ids = await Promise.all([a, b].map(async (r) => (await json(await checkedFetch(`${serverUrl}/v1/me`, bearer(r.stdout.trim())))).id));
+    const ids = await Promise.all([a, b].map(async (r) => (await json<CurrentUser>(await checkedFetch(`${serverUrl}/v1/me`, bearer(r.stdout.trim())))).id));
     expect(ids[0]).toBe(ids[1]);
   });
 

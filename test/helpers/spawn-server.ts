@@ -30,7 +30,7 @@ export function spawnServer(env: Record<string, string>, entry = 'src/index.ts')
     onListening = resolve;
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
   });
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -44,7 +44,7 @@ export function spawnServer(env: Record<string, string>, entry = 'src/index.ts')
       }
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

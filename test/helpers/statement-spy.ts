@@ -8,6 +8,7 @@ export function spyOnStatements() {
   const sent: string[] = [];
   /** The bind parameters of each statement in `sent`, at the same index. */
   const values: unknown[][] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be restored, and only ever called with .apply on a client
   const original = pg.Client.prototype.query;
   return {
     sent,

@@ -46,7 +46,7 @@ export async function createTestDatabase({ empty = false } = {}): Promise<TestDa
   return {
     url,
     name,
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await pool.query<R>(sql, params)).rows,
     drop: async () => {
       await pool.end();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

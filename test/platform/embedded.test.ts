@@ -49,7 +49,7 @@ describe('npm start with no DATABASE_URL', () => {
     expect(server.logs.some((l) => l.msg === 'migration applied')).toBe(false);
     expect(await server.stop('SIGINT')).toBe(0);
 
-    const rows = await withEmbedded(async (c) => (await c.query('SELECT id FROM users WHERE subject = $1', ['survivor'])).rows);
+    const rows = await withEmbedded(async (c) => (await c.query<{ id: string }>('SELECT id FROM users WHERE subject = $1', ['survivor'])).rows);
     expect(rows).toEqual([{ id }]);
   });
 });

@@ -126,7 +126,7 @@ describe('every error is problem details', () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toMatch(/no_such_table|secret_column|SELECT|relation|does not exist|42P01|sequelize|at /i);
-    expectProblem(JSON.parse(text), 500, 'internal_error', '/__test/sql-error');
+    expectProblem(JSON.parse(text) as Problem, 500, 'internal_error', '/__test/sql-error');
   });
 
   it('500 on a programming error leaks no message or stack', async () => {

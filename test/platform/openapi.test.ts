@@ -18,7 +18,10 @@ describe('the committed contract', () => {
   });
 
   it('declares a bearer security scheme and a problem schema with every code', () => {
-    const doc = parse(readFileSync(committedPath, 'utf8'));
+    const doc = parse(readFileSync(committedPath, 'utf8')) as {
+      openapi: string;
+      components: { securitySchemes: Record<string, unknown>; schemas: { Problem: { properties: { code: { enum: string[] } } } } };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.schemas.Problem.properties.code.enum).toEqual(PROBLEM_CODES);

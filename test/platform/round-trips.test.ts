@@ -24,7 +24,7 @@ describe.each([
   beforeAll(async () => {
     t = await startTestApp({ roleTimeouts });
     me = await newUser(t);
-    id = (await me.create({ title: 'measured' })).body.id;
+    id = (await me.created({ title: 'measured' })).id;
     spy.install();
   });
   afterAll(async () => {
@@ -46,7 +46,7 @@ describe.each([
     expect(created[0]).toMatch(/^START TRANSACTION/);
     expect(created.at(-1)).toMatch(/^COMMIT/);
     expect(await statementsOf(spy, () => me.patch(id, { title: `changed ${Math.random()}` }))).toHaveLength(write);
-    const victim = (await me.create({ title: 'to delete' })).body.id;
+    const victim = (await me.created({ title: 'to delete' })).id;
     expect(await statementsOf(spy, () => me.remove(victim))).toHaveLength(write);
   });
 

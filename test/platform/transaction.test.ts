@@ -3,41 +3,113 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { QueryTypes } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { database } from '../../src/db/database.js';
-import { User } from '../../src/db/models/index.js';
-import { ApiError } from '../../src/lib/errors.js';
-import type { AppOpenAPI } from '../../src/lib/types.js';
-import { requestTransaction } from '../../src/middleware/transaction.js';
-import { json, mountSlowRoute, startTestApp, type TestApp } from '../helpers/test-app.js';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '../../clients/typescript/src/types.js';
+import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { expectStatus, newUser, type TodoClient } from '../helpers/todo-client.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The product's own routes, with faults injected at the driver: the statement really runs in
+// PostgreSQL, inside the request's transaction, and only then does the app see the fault. What
+// the product must do then (roll back) is checked in the database, from outside the app.
 
-async function currentTxid(): Promise<string> {
-  const [row] = await database().query<{ txid: string }>('SELECT txid_current()::text AS txid', { type: QueryTypes.SELECT });
-  return row!.txid;
+type Callback = (error: Error | null, result?: unknown) => void;
+type Query = (this: pg.Client, ...args: unknown[]) => unknown;
+/** Runs SQL on the faulted statement's own connection: inside its transaction, if it has one. */
+type Run = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
+
+interface Fault {
+  /** Runs on the statement's own connection once the statement ran, before the app sees its result. */
+  after?: (run: Run) => Promise<void>;
+  /** What the app gets instead of the statement's result. */
+  error?: Error;
+  /** Set when the fault fired: a test whose fault never fired proves nothing. */
+  fired?: boolean;
 }
 
-let releaseSlowWrite: () => void = () => {};
+/** Faults keyed by a value the statement carries (a todo's title or id); each fires once. */
+const faults = new Map<string, Fault>();
+/** Every statement each connection sent, in order. */
+const statementsByConnection = new Map<pg.Client, Array<{ text: string; values: unknown[] }>>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be restored, and only ever called with .call/.apply on a client
+const originalQuery = pg.Client.prototype.query as unknown as Query;
 
-/** POSTs to the app served over real HTTP; `hangUp` closes the socket while the handler still runs. */
-async function postOverHttp(app: AppOpenAPI, path: string, hangUp: boolean): Promise<number | 'gone'> {
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+function installDriverFaults() {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [config, second] = args;
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | undefined)?.text ?? '');
+    const values = Array.isArray(second) ? (second as unknown[]) : ((config as { values?: unknown[] } | undefined)?.values ?? []);
+    const log = statementsByConnection.get(this) ?? [];
+    statementsByConnection.set(this, log);
+    log.push({ text, values });
+    // Sequelize binds the values of an INSERT or UPDATE, and inlines those of a SELECT.
+    const key = [...faults.keys()].find((k) => values.includes(k) || text.includes(k));
+    const fault = key === undefined ? undefined : faults.get(key);
+    if (key === undefined || !fault) return originalQuery.apply(this, args);
+    // Once only: the test's own queries (t.db) name the same value afterwards.
+    faults.delete(key);
+    fault.fired = true;
+    const run: Run = async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+      ((await originalQuery.call(this, sql, params)) as pg.QueryResult<R>).rows;
+    const deliver = async (result: unknown) => {
+      await fault.after?.(run);
+      if (fault.error) throw fault.error;
+      return result;
+    };
+    const callback = args.at(-1);
+    if (typeof callback !== 'function') return (originalQuery.apply(this, args) as Promise<unknown>).then(deliver);
+    const rest = args.slice(0, -1);
+    return originalQuery.call(this, ...rest, (error: Error | null, result: unknown) => {
+      if (error) return (callback as Callback)(error);
+      deliver(result).then(
+        (r) => (callback as Callback)(null, r),
+        (e: Error) => (callback as Callback)(e),
+      );
+    });
+  } as unknown as typeof pg.Client.prototype.query;
+}
+
+function restoreDriver() {
+  pg.Client.prototype.query = originalQuery as unknown as typeof pg.Client.prototype.query;
+}
+
+const marker = (what: string) => `${what}-${randomUUID()}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Lets a held statement's result through once the test says so. */
+function holdUntilReleased(): { fault: Fault; release: () => void } {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return { fault: { after: () => released }, release };
+}
+
+/** POSTs a todo to the app served over real HTTP; `hangUp` closes the socket while the handler still runs. */
+async function createOverHttp(t: TestApp, token: string, title: string, { hangUp, release }: { hangUp: boolean; release: () => void }): Promise<number | 'gone'> {
+  const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const body = JSON.stringify({ title });
   try {
     return await new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/todos',
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', (error) => (hangUp ? resolve('gone') : reject(error)));
-      req.end();
+      req.end(body);
       setTimeout(() => {
         if (hangUp) req.destroy();
-        // The handler answers after the hang-up; the transaction middleware sees the closed socket.
-        setTimeout(() => releaseSlowWrite(), 100);
+        // The INSERT's result reaches the app after the hang-up: the app sees the closed socket.
+        setTimeout(release, 100);
       }, 200);
     });
   } finally {
@@ -45,129 +117,171 @@ async function postOverHttp(app: AppOpenAPI, path: string, hangUp: boolean): Pro
   }
 }
 
-// Routes that only this file mounts: they write through the models with no transaction passed.
-function mountTestRoutes(app: AppOpenAPI) {
-  // Outside /v1 so that no token is needed: the same middleware the product mounts on /v1.
-  app.use('/__test/*', requestTransaction);
-  app.post('/__test/users/:subject', async (c) => {
-    const subject = c.req.param('subject');
-    const txidBefore = await currentTxid();
-    await User.create({ id: randomUUID(), subject });
-    await sleep(Math.random() * 30);
-    const found = await User.findOne({ where: { subject } });
-    const txidAfter = await currentTxid();
-    const [timeout] = await database().query<{ statement_timeout: string }>('SHOW statement_timeout', { type: QueryTypes.SELECT });
-    return c.json({ txidBefore, txidAfter, found: found?.subject ?? null, statementTimeout: timeout?.statement_timeout }, 200);
-  });
-  app.post('/__test/throw/:subject', async (c) => {
-    await User.create({ id: randomUUID(), subject: c.req.param('subject') });
-    throw new Error('boom after writing: SELECT secret FROM users WHERE password = 1');
-  });
-  // Writes, then answers only once the test says so: the client may have hung up by then.
-  app.post('/__test/slow-write/:subject', async (c) => {
-    await User.create({ id: randomUUID(), subject: c.req.param('subject') });
-    await new Promise<void>((resolve) => (releaseSlowWrite = resolve));
-    return c.json({ ok: true }, 200);
-  });
-  app.post('/__test/reject/:subject', async (c) => {
-    await User.create({ id: randomUUID(), subject: c.req.param('subject') });
-    throw new ApiError('conflict', { detail: 'refused after writing' });
-  });
+/** The transactions (START TRANSACTION ... COMMIT/ROLLBACK on one connection) and the todo titles each inserted. */
+function transactionsWithInserts(): { inserts: Map<string, number | null>; transactions: number } {
+  const inserts = new Map<string, number | null>();
+  let transactions = 0;
+  for (const log of statementsByConnection.values()) {
+    let current: number | null = null;
+    for (const { text, values } of log) {
+      if (/^(START TRANSACTION|BEGIN)\b/i.test(text)) current = transactions++;
+      else if (/^(COMMIT|ROLLBACK)\b/i.test(text)) current = null;
+      else if (/^INSERT INTO "?todos"?/i.test(text)) {
+        for (const v of values) if (typeof v === 'string' && v.startsWith('cls-')) inserts.set(v, current);
+      }
+    }
+  }
+  return { inserts, transactions };
 }
 
-describe('one managed transaction per request', () => {
+describe('one managed transaction per write, through the product routes', () => {
   let t: TestApp;
+  let me: TodoClient;
   beforeAll(async () => {
-    t = await startTestApp({ mount: mountTestRoutes, statementTimeoutMs: 4321 });
+    t = await startTestApp({ statementTimeoutMs: 4321 });
+    me = await newUser(t);
+    installDriverFaults();
   });
-  afterAll(() => t.close());
+  afterEach(() => {
+    faults.clear();
+    statementsByConnection.clear();
+  });
+  afterAll(async () => {
+    restoreDriver();
+    await t.close();
+  });
 
-  const usersNamed = async (subject: string) => t.db.query('SELECT id FROM users WHERE subject = $1', [subject]);
+  const todosTitled = (title: string) => t.db.query('SELECT id FROM todos WHERE title = $1', [title]);
 
-  it('commits what a successful request wrote', async () => {
-    const res = await t.request('/__test/users/committed', { method: 'POST' });
-    expect(res.status).toBe(200);
-    const body = await json(res);
-    expect(body.found).toBe('committed');
-    expect(body.txidBefore).toBe(body.txidAfter);
-    expect(await usersNamed('committed')).toHaveLength(1);
+  it('commits what a successful POST wrote', async () => {
+    const title = marker('committed');
+    expectStatus(await me.create({ title }), 201);
+    expect(await todosTitled(title)).toHaveLength(1);
+  });
+
+  it('leaves no row when the POST fails after its INSERT ran, and the 500 leaks nothing', async () => {
+    const title = marker('thrown');
+    const seenInside: number[] = [];
+    const fault: Fault = {
+      // The write happened: the transaction sees its row.
+      after: async (run) => void seenInside.push(...(await run<{ n: number }>('SELECT count(*)::int AS n FROM todos WHERE title = $1', [title])).map((r) => r.n)),
+      error: new Error('boom after writing: SELECT secret FROM users WHERE password = 1'),
+    };
+    faults.set(title, fault);
+    const res = await t.request('/v1/todos', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${me.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title }),
+    });
+    expect(fault.fired).toBe(true);
+    expect(seenInside).toEqual([1]);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const text = await res.text();
+    expect(text).not.toMatch(/boom|SELECT|password|users|at .*\.ts/);
+    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'internal_error', instance: '/v1/todos' });
+    expect(await todosTitled(title)).toHaveLength(0);
+  });
+
+  it('leaves the row as it was when a PATCH fails after its UPDATE ran', async () => {
+    const created = await me.created({ title: 'before the patch' });
+    const title = marker('patched');
+    const seenInside: unknown[] = [];
+    const fault: Fault = {
+      after: async (run) => void seenInside.push(...(await run('SELECT title, version FROM todos WHERE id = $1', [created.id]))),
+      error: new Error('failure after the update'),
+    };
+    faults.set(title, fault);
+    const res = await me.patch(created.id, { title });
+    expect(fault.fired).toBe(true);
+    expect(seenInside).toEqual([{ title, version: 2 }]);
+    expectStatus(res, 500);
+    expect(await t.db.query('SELECT title, version FROM todos WHERE id = $1', [created.id])).toEqual([{ title: 'before the patch', version: 1 }]);
+  });
+
+  it('leaves no row when the write is followed by an error the product answers as a 503', async () => {
+    const title = marker('timed-out');
+    const fault: Fault = { error: Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) };
+    faults.set(title, fault);
+    const res = await me.create({ title });
+    expect(fault.fired).toBe(true);
+    expectStatus(res, 503);
+    expect(res.body).toMatchObject({ code: 'service_unavailable' });
+    expect(await todosTitled(title)).toHaveLength(0);
+  });
+
+  it('leaves no row when the client hung up before the answer, and commits when it waited', async () => {
+    const waited = marker('waited');
+    const heldWaited = holdUntilReleased();
+    faults.set(waited, heldWaited.fault);
+    expect(await createOverHttp(t, me.token!, waited, { hangUp: false, release: heldWaited.release })).toBe(201);
+    expect(await todosTitled(waited)).toHaveLength(1);
+
+    const hungUp = marker('hung-up');
+    const heldHungUp = holdUntilReleased();
+    faults.set(hungUp, heldHungUp.fault);
+    expect(await createOverHttp(t, me.token!, hungUp, { hangUp: true, release: heldHungUp.release })).toBe('gone');
+    expect(heldHungUp.fault.fired).toBe(true);
+    // The handler finishes after the hang-up; give its transaction time to end.
+    await sleep(300);
+    expect(await todosTitled(hungUp)).toHaveLength(0);
+  });
+
+  it('keeps 50 concurrent POSTs each in its own transaction (CLS isolation)', async () => {
+    const titles = Array.from({ length: 50 }, (_, i) => `cls-${i}-${randomUUID()}`);
+    const responses = await Promise.all(titles.map((title) => me.create({ title })));
+    expect(responses.map((r) => r.status)).toEqual(titles.map(() => 201));
+    const { inserts } = transactionsWithInserts();
+    // Every INSERT ran on its connection between that connection's START TRANSACTION and COMMIT...
+    expect(titles.map((title) => typeof inserts.get(title))).toEqual(titles.map(() => 'number'));
+    // ...and no two requests shared one transaction.
+    expect(new Set(titles.map((title) => inserts.get(title))).size).toBe(50);
+    expect(await t.db.query("SELECT id FROM todos WHERE title LIKE 'cls-%'")).toHaveLength(50);
+  });
+
+  it('rolls back only the failing requests when failures and successes run at once', async () => {
+    const titles = Array.from({ length: 20 }, (_, i) => marker(`mix-${i}`));
+    titles.forEach((title, i) => i % 2 === 1 && faults.set(title, { error: new Error('failure after writing') }));
+    const results = await Promise.all(titles.map((title) => me.create({ title })));
+    expect(results.map((r) => r.status)).toEqual(titles.map((_, i) => (i % 2 === 0 ? 201 : 500)));
+    const rows = await t.db.query<{ title: string }>("SELECT title FROM todos WHERE title LIKE 'mix-%'");
+    expect(rows.map((r) => r.title).sort()).toEqual(titles.filter((_, i) => i % 2 === 0).sort());
   });
 
   it('gives every session the configured timeouts as role defaults, so reads outside a transaction have them too', async () => {
-    const res = await t.request('/__test/users/timeout-check', { method: 'POST' });
-    expect((await json(res)).statementTimeout).toBe('4321ms');
+    const created = await me.created({ title: 'timeouts' });
+    const inside: string[] = [];
+    faults.set(created.id, { after: async (run) => void inside.push(...(await run<{ statement_timeout: string }>('SHOW statement_timeout')).map((r) => r.statement_timeout)) });
+    expectStatus(await me.get(created.id), 200);
+    expect(inside).toEqual(['4321ms']);
     const [row] = await t.db.query<{ s: string; i: string }>(
       "SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i",
     );
     expect(row).toEqual({ s: '4321ms', i: '4321ms' });
   });
-
-  it('leaves no row when the handler throws after writing, and the 500 leaks nothing', async () => {
-    const res = await t.request('/__test/throw/thrown', { method: 'POST' });
-    expect(res.status).toBe(500);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const text = await res.text();
-    expect(text).not.toMatch(/boom|SELECT|password|users|at .*\.ts/);
-    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'internal_error', instance: '/__test/throw/thrown' });
-    expect(await usersNamed('thrown')).toHaveLength(0);
-  });
-
-  it('leaves no row when the handler answers with an error after writing', async () => {
-    const res = await t.request('/__test/reject/rejected', { method: 'POST' });
-    expect(res.status).toBe(409);
-    expect(await json(res)).toMatchObject({ code: 'conflict', detail: 'refused after writing' });
-    expect(await usersNamed('rejected')).toHaveLength(0);
-  });
-
-  it('leaves no row when the client hung up before the answer, and commits when it waited', async () => {
-    expect(await postOverHttp(t.app, '/__test/slow-write/waited', false)).toBe(200);
-    expect(await usersNamed('waited')).toHaveLength(1);
-    expect(await postOverHttp(t.app, '/__test/slow-write/hung-up', true)).toBe('gone');
-    // The handler finishes after the hang-up; give its transaction time to end.
-    await sleep(300);
-    expect(await usersNamed('hung-up')).toHaveLength(0);
-  });
-
-  it('keeps 50 concurrent requests each in its own transaction (CLS isolation)', async () => {
-    const subjects = Array.from({ length: 50 }, (_, i) => `cls-${i}`);
-    const responses = await Promise.all(subjects.map((s) => t.request(`/__test/users/${s}`, { method: 'POST' })));
-    const bodies = await Promise.all(responses.map(json));
-    expect(responses.map((r) => r.status)).toEqual(subjects.map(() => 200));
-    bodies.forEach((body, i) => {
-      expect(body.found).toBe(subjects[i]);
-      // Every query of a request ran in that request's transaction...
-      expect(body.txidAfter).toBe(body.txidBefore);
-    });
-    // ...and no two requests shared one.
-    expect(new Set(bodies.map((b) => b.txidBefore)).size).toBe(50);
-    const rows = await t.db.query("SELECT subject FROM users WHERE subject LIKE 'cls-%'");
-    expect(rows).toHaveLength(50);
-  });
-
-  it('rolls back only the failing requests when failures and successes run at once', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        t.request(i % 2 === 0 ? `/__test/users/mix-${i}` : `/__test/throw/mix-${i}`, { method: 'POST' }),
-      ),
-    );
-    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 200 : 500)));
-    const rows = await t.db.query<{ subject: string }>("SELECT subject FROM users WHERE subject LIKE 'mix-%' ORDER BY subject");
-    expect(rows.map((r) => r.subject).sort()).toEqual(
-      Array.from({ length: 10 }, (_, i) => `mix-${i * 2}`).sort(),
-    );
-  });
 });
 
 describe('timeouts set in every transaction (DB_ROLE_TIMEOUTS=false)', () => {
   let t: TestApp;
+  let me: TodoClient;
   beforeAll(async () => {
-    t = await startTestApp({ mount: mountTestRoutes, statementTimeoutMs: 1234, roleTimeouts: false });
+    t = await startTestApp({ statementTimeoutMs: 1234, roleTimeouts: false });
+    me = await newUser(t);
+    installDriverFaults();
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    restoreDriver();
+    faults.clear();
+    statementsByConnection.clear();
+    await t.close();
+  });
 
   it('sets them with set_config(..., true): inside the request only, not for the session', async () => {
-    const res = await t.request('/__test/users/per-transaction', { method: 'POST' });
-    expect((await json(res)).statementTimeout).toBe('1234ms');
+    const title = marker('per-transaction');
+    const inside: string[] = [];
+    faults.set(title, { after: async (run) => void inside.push(...(await run<{ statement_timeout: string }>('SHOW statement_timeout')).map((r) => r.statement_timeout)) });
+    expectStatus(await me.create({ title }), 201);
+    expect(inside).toEqual(['1234ms']);
     const [row] = await t.db.query<{ s: string }>("SELECT current_setting('statement_timeout') AS s");
     expect(row!.s).toBe('0');
   });
@@ -175,25 +289,38 @@ describe('timeouts set in every transaction (DB_ROLE_TIMEOUTS=false)', () => {
 
 describe('a pool that is exhausted', () => {
   let t: TestApp;
+  let me: TodoClient;
   beforeAll(async () => {
-    t = await startTestApp({
-      poolMax: 1,
-      acquireTimeoutMs: 300,
-      mount: (app) => mountSlowRoute(app, { method: 'post', seconds: 1 }),
-    });
+    t = await startTestApp({ poolMax: 1, acquireTimeoutMs: 300 });
+    me = await newUser(t);
+    installDriverFaults();
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    restoreDriver();
+    faults.clear();
+    await t.close();
+  });
 
   it('answers 503 with Retry-After within the acquire timeout instead of hanging', async () => {
-    const slow = t.request('/__test/slow', { method: 'POST' });
-    await sleep(100);
+    // The first POST holds the only connection, inside its transaction, until released.
+    const title = marker('holder');
+    const held = holdUntilReleased();
+    faults.set(title, held.fault);
+    const holder = me.create({ title });
+    for (const deadline = Date.now() + 5000; !held.fault.fired && Date.now() < deadline; ) await sleep(10);
+    expect(held.fault.fired).toBe(true);
     const started = Date.now();
-    const res = await t.request('/__test/slow', { method: 'POST' });
+    const res = await t.request('/v1/todos', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${me.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'waits for a connection' }),
+    });
     const waited = Date.now() - started;
+    held.release();
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(await json(res)).toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect(await json<Problem>(res)).toMatchObject({ code: 'service_unavailable', status: 503 });
     expect(waited).toBeLessThan(900);
-    expect((await slow).status).toBe(200);
+    expect((await holder).status).toBe(201);
   });
 });

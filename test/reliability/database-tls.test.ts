@@ -54,11 +54,11 @@ describe('TLS to the database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const adminQuery = async (sql: string) => {
+  const adminQuery = async (sql: string): Promise<pg.QueryResultRow[]> => {
     const client = new pg.Client({ connectionString: db.adminUrl });
     await client.connect();
     try {
-      return (await client.query(sql)).rows;
+      return (await client.query<pg.QueryResultRow>(sql)).rows;
     } finally {
       await client.end();
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountSlowRoute, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { newUser, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 
 describe('overload: DB_POOL_MAX=2 and 50 concurrent slow requests', () => {
   let t: TestApp;
@@ -35,7 +35,7 @@ describe('overload: DB_POOL_MAX=2 and 50 concurrent slow requests', () => {
       expect(r.ms).toBeLessThan(2500);
     }
     const after = await me.create({ title: 'after the storm' });
-    expect(after.status).toBe(201);
+    expectStatus(after, 201);
     expect((await me.list()).status).toBe(200);
   });
 });
@@ -59,7 +59,7 @@ describe('statement timeout', () => {
     const started = performance.now();
     const res = await me.create({ title: 'slow' });
     expect(performance.now() - started).toBeLessThan(1500);
-    expect(res.status).toBe(503);
+    expectStatus(res, 503);
     expect(res.body.code).toBe('service_unavailable');
     expect(await t.db.query("SELECT id FROM todos WHERE title = 'slow'")).toEqual([]);
     expect((await me.create({ title: 'fast' })).status).toBe(201);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { newUser, type Call, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 
 // A corpus of hostile and malformed input. Every answer must be a 4xx problem, and the
 // database must be exactly as it was before.
@@ -72,7 +72,7 @@ describe('bad input changes nothing and gets a 4xx problem', () => {
   beforeAll(async () => {
     t = await startTestApp();
     me = await newUser(t);
-    existing = (await me.create({ title: 'Untouchable', description: 'as it was' })).body.id;
+    existing = (await me.created({ title: 'Untouchable', description: 'as it was' })).id;
     snapshot = await t.db.query('SELECT * FROM todos ORDER BY id');
   });
   afterAll(async () => {
@@ -80,11 +80,11 @@ describe('bad input changes nothing and gets a 4xx problem', () => {
     await t.close();
   });
 
-  const expect4xx = (res: { status: number; headers: Headers; body: { code?: string; status?: number } }, label: string) => {
+  const expect4xx = (res: Call, label: string) => {
     expect(res.status, label).toBeGreaterThanOrEqual(400);
     expect(res.status, label).toBeLessThan(500);
     expect(res.headers.get('content-type'), label).toBe('application/problem+json');
-    expect(res.body.status, label).toBe(res.status);
+    expect(res.body, label).toMatchObject({ status: res.status });
   };
 
   it.each(BODIES.map((b) => [JSON.stringify(b), b]))('POST %s', async (label, body) => {
@@ -112,6 +112,6 @@ describe('bad input changes nothing and gets a 4xx problem', () => {
 
   it('a wrong content type on a write is a 415', async () => {
     const res = await me.raw('POST', '/v1/todos', 'title=x', { 'content-type': 'text/plain' });
-    expect(res.status).toBe(415);
+    expectStatus(res, 415);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type Call, type TodoClient } from '../helpers/todo-client.js';
+import { newUser, type Call, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 
 /** A 404 body without the parts that differ per request. */
 const comparable = (res: Call) => {
@@ -20,7 +20,7 @@ describe("isolation: user B and user A's todos", () => {
     bob = await newUser(t);
     aliceTodos = [];
     for (const title of ['alpha secret', 'beta secret', 'gamma']) {
-      aliceTodos.push((await alice.create({ title, description: 'only for alice', priority: 'high', due_at: '2026-12-24T00:00:00Z' })).body);
+      aliceTodos.push(await alice.created({ title, description: 'only for alice', priority: 'high', due_at: '2026-12-24T00:00:00Z' }));
     }
     await bob.create({ title: 'bob own todo' });
   });
@@ -63,14 +63,15 @@ describe("isolation: user B and user A's todos", () => {
 
   it("A's cursor shows B nothing of A's", async () => {
     const page = await alice.list({ limit: 1 });
-    const res = await bob.list({ limit: 1, cursor: page.body.next_cursor });
-    expect(res.status).toBe(422);
+    expectStatus(page, 200);
+    const res = await bob.list({ limit: 1, cursor: page.body.next_cursor! });
+    expectStatus(res, 422);
   });
 
   it("A's todos are unchanged afterwards", async () => {
     for (const todo of aliceTodos) {
       const res = await alice.get(todo.id);
-      expect(res.status).toBe(200);
+      expectStatus(res, 200);
       expect(res.body).toEqual(todo);
     }
     expect(await alice.listAll()).toHaveLength(3);

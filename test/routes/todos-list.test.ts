@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTodos, SORTS } from '../../src/services/todo-service.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { newUser, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 import { expectedOrder } from '../helpers/todo-order.js';
 
 type Todo = { id: string; title: string; due_at: string | null; priority: string; created_at: string; updated_at: string; completed: boolean };
@@ -17,30 +17,31 @@ describe('GET /v1/todos', () => {
     mine = [];
     const priorities = ['none', 'low', 'medium', 'high', 'urgent'];
     for (let i = 0; i < 23; i += 1) {
-      const res = await me.create({
+      const created = await me.created({
         title: i % 4 === 0 ? `Buy MILK ${i}` : `Task ${i}`,
         description: i % 5 === 0 ? 'remember the 100% juice_box' : null,
         completed: i % 3 === 0,
         due_at: i % 2 === 0 ? new Date(Date.UTC(2026, 11, 1 + (i % 7))).toISOString() : null,
         priority: priorities[i % 5],
       });
-      mine.push(res.body);
+      mine.push(created);
     }
     // Some rows share a created_at, so that ties are really broken by id.
     await t.db.query("UPDATE todos SET created_at = '2026-11-01T00:00:00Z' WHERE id = ANY($1)", [mine.slice(0, 6).map((r) => r.id)]);
-    mine = (await me.listAll({ limit: 100 })) as Todo[];
+    mine = await me.listAll({ limit: 100 });
   });
   afterAll(() => t.close());
 
   it('returns the newest first by default, 20 per page, with next_cursor and Link', async () => {
     const res = await me.list();
-    expect(res.status).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.data).toHaveLength(20);
     expect(res.body.data.map((r: Todo) => r.id)).toEqual(expectedOrder(mine, '-created_at').slice(0, 20));
     expect(res.body.next_cursor).toEqual(expect.any(String));
-    expect(res.headers.get('link')).toBe(`</v1/todos?cursor=${encodeURIComponent(res.body.next_cursor)}>; rel="next"`);
+    expect(res.headers.get('link')).toBe(`</v1/todos?cursor=${encodeURIComponent(res.body.next_cursor!)}>; rel="next"`);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
-    const last = await me.list({ cursor: res.body.next_cursor });
+    const last = await me.list({ cursor: res.body.next_cursor! });
+    expectStatus(last, 200);
     expect(last.body.data).toHaveLength(3);
     expect(last.body.next_cursor).toBeNull();
     expect(last.headers.get('link')).toBeNull();
@@ -70,6 +71,7 @@ describe('GET /v1/todos', () => {
     const since = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const changed = await me.patch(mine[3]!.id, { title: 'changed' });
+    expectStatus(changed, 200);
     const rows = await me.listAll({ updated_since: since });
     expect(rows.map((r) => r.id)).toEqual([changed.body.id]);
   });
@@ -83,14 +85,16 @@ describe('GET /v1/todos', () => {
   describe('cursors', () => {
     let cursor: string;
     beforeAll(async () => {
-      cursor = (await me.list({ limit: 2, sort: 'priority' })).body.next_cursor;
+      const first = await me.list({ limit: 2, sort: 'priority' });
+      expectStatus(first, 200);
+      cursor = first.body.next_cursor!;
     });
 
     it('a tampered cursor is a 422 that names query.cursor', async () => {
       const flipped = cursor.slice(0, 5) + (cursor[5] === 'A' ? 'B' : 'A') + cursor.slice(6);
       for (const bad of [flipped, `${cursor}x`, cursor.split('.')[0]!, 'garbage', '..', 'e30.AAAAAAAAAAAAAAAAAAAAAA']) {
         const res = await me.list({ limit: 2, sort: 'priority', cursor: bad });
-        expect(res.status, bad).toBe(422);
+        expectStatus(res, 422, bad);
         expect(res.body.errors).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
       }
     });
@@ -122,13 +126,13 @@ describe('GET /v1/todos', () => {
     ['unknown', '1'],
   ])('422 for %s=%s', async (name, value) => {
     const res = await me.list({ [name]: value });
-    expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(`query.${name}`);
+    expectStatus(res, 422);
+    expect(res.body.errors?.map((e: { path: string }) => e.path)).toContain(`query.${name}`);
   });
 
   it('422 for a repeated query parameter', async () => {
     const res = await me.raw('GET', '/v1/todos?limit=5&limit=6');
-    expect(res.status).toBe(422);
+    expectStatus(res, 422);
   });
 });
 

@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SORTS } from '../../src/services/todo-service.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { newUser, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 import { expectedOrder } from '../helpers/todo-order.js';
 
 // Model-based: random sequences of create, patch, delete, get and list by two users, each
@@ -52,7 +52,7 @@ describe('todos against a model', () => {
       const client = users[a.user]!;
       if (a.kind === 'create') {
         const res = await client.create(a.body);
-        expect(res.status).toBe(201);
+        expectStatus(res, 201);
         expect(res.body).toMatchObject({
           title: a.body.title.trim(),
           priority: a.body.priority ?? 'none',
@@ -66,17 +66,17 @@ describe('todos against a model', () => {
         const id = idFor(a.target);
         const res = await client.get(id);
         if (visible(a.user, id)) {
-          expect(res.status).toBe(200);
+          expectStatus(res, 200);
           expect(res.body).toEqual(model.get(id)!.todo);
-        } else expect(res.status).toBe(404);
+        } else expectStatus(res, 404);
       } else if (a.kind === 'patch') {
         const id = idFor(a.target);
         const res = await client.patch(id, a.body);
         if (!visible(a.user, id)) {
-          expect(res.status).toBe(404);
+          expectStatus(res, 404);
           continue;
         }
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         const before = model.get(id)!.todo;
         const expected: Record<string, unknown> = { ...before };
         if (a.body.title !== undefined) expected.title = a.body.title.trim();
@@ -96,9 +96,9 @@ describe('todos against a model', () => {
         const id = idFor(a.target);
         const res = await client.remove(id);
         if (visible(a.user, id)) {
-          expect(res.status).toBe(204);
+          expectStatus(res, 204);
           model.delete(id);
-        } else expect(res.status).toBe(404);
+        } else expectStatus(res, 404);
       } else {
         const query = { sort: a.sort, limit: a.limit, ...(a.completed === null ? {} : { completed: a.completed }) };
         const rows = await client.listAll(query);

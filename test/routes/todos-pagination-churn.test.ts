@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SORTS } from '../../src/services/todo-service.js';
 import type { TestApp } from '../helpers/test-app.js';
-import { startAppWithUser, type TodoClient } from '../helpers/todo-client.js';
+import { expectStatus, startAppWithUser, type ListCall, type TodoClient } from '../helpers/todo-client.js';
 
 // Walking every page while another client inserts and deletes: each todo that existed before
 // the walk and survives it is returned exactly once, and no todo is ever returned twice.
@@ -16,15 +16,16 @@ describe('pagination under churn', () => {
     const priorities = ['none', 'low', 'medium', 'high', 'urgent'];
     const before: string[] = [];
     for (let i = 0; i < 40; i += 1) {
-      const res = await me.create({ title: `pre ${sort} ${i}`, priority: priorities[i % 5], due_at: i % 3 ? `2026-12-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z` : null });
-      before.push(res.body.id);
+      const created = await me.created({ title: `pre ${sort} ${i}`, priority: priorities[i % 5], due_at: i % 3 ? `2026-12-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z` : null });
+      before.push(created.id);
     }
     const deleted = new Set<string>();
     const seen: string[] = [];
     let cursor: string | null = null;
     let step = 0;
     do {
-      const page: { body: { data: Array<{ id: string }>; next_cursor: string | null } } = await me.list({ sort, limit: 3, ...(cursor ? { cursor } : {}) });
+      const page: ListCall = await me.list({ sort, limit: 3, ...(cursor ? { cursor } : {}) });
+      expectStatus(page, 200);
       seen.push(...page.body.data.map((r) => r.id));
       cursor = page.body.next_cursor;
       // The other client: a new todo, and one pre-existing todo deleted, between every two pages.

@@ -100,7 +100,7 @@ describe('calls', () => {
   it('sends the bearer token from getToken on every request', async () => {
     const token = await signToken({ sub: newSubject('sdk') });
     let calls = 0;
-    const client = createTodoClient({ baseUrl: proxy.url, getToken: async () => (calls++, token) });
+    const client = createTodoClient({ baseUrl: proxy.url, getToken: () => Promise.resolve((calls++, token)) });
     const first = await client.me();
     expect((await client.me()).id).toBe(first.id);
     expect(calls).toBe(2);
@@ -170,7 +170,7 @@ describe('errors', () => {
   });
 
   it('an answer that is not problem details is still an ApiProblem', async () => {
-    const client = createTodoClient({ baseUrl: 'http://gateway.invalid', fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway' }) });
+    const client = createTodoClient({ baseUrl: 'http://gateway.invalid', fetch: () => Promise.resolve(new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway' })) });
     expect(await rejectionOf(client.health.live())).toMatchObject({ status: 502, code: 'unexpected_response', title: 'Bad Gateway', detail: '<h1>Bad gateway</h1>' });
   });
 });

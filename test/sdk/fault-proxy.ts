@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 // A tiny HTTP proxy in front of the app: it answers the next requests with the faults a test
@@ -43,7 +43,7 @@ export async function startFaultProxy(forward: (path: string, init: RequestInit)
   const faults: Fault[] = [];
   const seen: SeenRequest[] = [];
   const errors: string[] = [];
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const at = performance.now();
     const path = req.url ?? '/';
     const chunks: Buffer[] = [];
@@ -66,6 +66,13 @@ export async function startFaultProxy(forward: (path: string, init: RequestInit)
       errors.push(`${req.method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
       res.writeHead(502, { 'content-type': 'text/plain' }).end(String(error));
     }
+  };
+  // A request the proxy could not even read (the client went away) is recorded, not left as an unhandled rejection.
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      errors.push(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      req.socket.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
