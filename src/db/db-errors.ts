@@ -9,8 +9,8 @@ interface DriverError {
 function driverError(error: unknown): DriverError | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const e = error as { parent?: unknown; original?: unknown; code?: unknown };
-  if (e.parent && typeof e.parent === 'object') return e.parent as DriverError;
-  if (e.original && typeof e.original === 'object') return e.original as DriverError;
+  if (e.parent && typeof e.parent === 'object') return e.parent;
+  if (e.original && typeof e.original === 'object') return e.original;
   if (typeof e.code === 'string') return e as DriverError;
   return undefined;
 }

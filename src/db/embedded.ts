@@ -75,6 +75,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
       `The embedded PostgreSQL in ${clusterDir} did not start (is another server using this DATA_DIR?)${
         error instanceof Error ? `: ${error.message}` : ''
       }`,
+      { cause: error },
     );
   }
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;

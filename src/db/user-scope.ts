@@ -27,7 +27,9 @@ const OWNER_CONDITION = /\buser_id = \$1\b/;
 export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) {
   return {
     async findOne(options: Omit<FindOptions<Attributes<M>>, 'raw'>): Promise<Attributes<M> | null> {
-      return (await model.findOne({ ...options, where: scoped<M>(userId, options.where), raw: true })) as Attributes<M> | null;
+      // With `raw`, Sequelize returns the row's plain attributes, not an instance.
+      const row: unknown = await model.findOne({ ...options, where: scoped<M>(userId, options.where), raw: true });
+      return row as Attributes<M> | null; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- states what `raw` returns
     },
 
     async create(values: Omit<CreationAttributes<M>, 'user_id'>, returning: ReadonlyArray<keyof Attributes<M>>): Promise<Attributes<M>> {

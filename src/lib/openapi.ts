@@ -124,7 +124,7 @@ export function problemResponses<const C extends ProblemCode>(codes: readonly C[
       },
     };
   }
-  return out as Record<StatusOf<C>, ProblemResponseConfig>;
+  return out;
 }
 
 const DOCUMENT_INFO = {

@@ -31,7 +31,7 @@ export type V1RouteConfig = Omit<RouteConfig, 'path' | 'security'> & {
   errors?: readonly ProblemCode[];
 };
 
-type RequestOf<R> = R extends { request: infer Q } ? NonNullable<Q> : {};
+type RequestOf<R> = R extends { request: infer Q } ? NonNullable<Q> : Record<never, never>;
 type Declares<R, Part extends string> = Part extends keyof RequestOf<R> ? (undefined extends RequestOf<R>[Part] ? false : true) : false;
 type HeaderNames<R> = RequestOf<R> extends { headers: infer H extends z.ZodType } ? Lowercase<keyof z.input<H> & string> : never;
 
@@ -47,7 +47,7 @@ export type V1ProblemCodes<R extends V1RouteConfig> =
 
 type KitStatus<R extends V1RouteConfig> = StatusOf<V1ProblemCodes<R>>;
 type Own<R extends V1RouteConfig> = R['responses'];
-type WithSharedHeaders<T> = Omit<T, 'headers'> & { headers: typeof V1_RESPONSE_HEADERS & (T extends { headers: infer H } ? H : {}) };
+type WithSharedHeaders<T> = Omit<T, 'headers'> & { headers: typeof V1_RESPONSE_HEADERS & (T extends { headers: infer H } ? H : Record<never, never>) };
 
 /** The route's responses and the kit's: where both declare a status, the route's fields win. */
 export type V1Responses<R extends V1RouteConfig> = {
