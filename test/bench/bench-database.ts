@@ -87,9 +87,9 @@ async function fileGone(file: string): Promise<void> {
   while (existsSync(file)) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-async function externalServer(url: string): Promise<{ adminUrl: string; source: string }> {
+function externalServer(url: string): Promise<{ adminUrl: string; source: string }> {
   const host = new URL(url).hostname;
-  return { adminUrl: url, source: `BENCH_DATABASE_URL server (${host}), a new database on it` };
+  return Promise.resolve({ adminUrl: url, source: `BENCH_DATABASE_URL server (${host}), a new database on it` });
 }
 
 function withDatabase(url: string, database: string): string {

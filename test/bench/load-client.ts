@@ -41,7 +41,7 @@ export function startLoadGenerator(): LoadGenerator {
         },
         reject,
       });
-      child.send({ ...command, id } as WorkerCommand);
+      child.send({ ...command, id });
     });
   };
 

@@ -115,7 +115,8 @@ async function run(command: Extract<WorkerCommand, { type: 'run' }>): Promise<Lo
       },
     ],
   });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+  // on() returns the instance, which is also the run's promise: awaited below.
+  void instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     completed += 1;
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
     latencies.add(responseTime);

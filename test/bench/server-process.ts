@@ -73,7 +73,7 @@ export async function startServerProcess(spec: ServerSpec): Promise<ServerProces
     await waitUntilLive(url, () => child.exitCode !== null || child.signalCode !== null);
   } catch (error) {
     await stop();
-    throw new Error(`${spec.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+    throw new Error(`${spec.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${output}`, { cause: error });
   }
   return { name: spec.name, url, pid: child.pid!, logLines: () => lines, linesAfter: (n) => output.split('\n').slice(n, n + 20), describe, stop };
 }
