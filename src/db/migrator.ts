@@ -55,7 +55,7 @@ class LockedUmzug extends Umzug<MigrationContext> {
 
   private locked<T>(work: () => Promise<T>): Promise<T> {
     return this.sequelize.transaction(async () => {
-      await this.sequelize.query('SELECT pg_advisory_xact_lock(:id)', { replacements: { id: MIGRATION_LOCK_ID } });
+      await this.sequelize.query('SELECT pg_advisory_xact_lock($1)', { bind: [MIGRATION_LOCK_ID] });
       return work();
     });
   }
