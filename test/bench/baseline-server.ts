@@ -5,8 +5,13 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 
 // The raw baseline: the same routes, SQL shape and checks that matter as the service, with
-// node:http and pg only (no framework, no ORM, no transaction: one statement per request).
-// It is what Node can do on this database, the ceiling the service is compared with.
+// node:http and pg only (no framework, no ORM). It is what Node can do on this database, the
+// ceiling the service is compared with. Two modes:
+// - plain (the default): one statement per request, no transaction;
+// - BEGIN/COMMIT (BASELINE_TX=1 or --tx): each write (POST, PATCH, DELETE) runs on one pooled
+//   client as BEGIN, the statement, COMMIT (ROLLBACK on error), the three round trips the
+//   service's contract requires of a write. Reads stay one statement without a transaction.
+// The bench compares reads with the plain mode and writes with the BEGIN/COMMIT one.
 // A bench tool, not part of the app: it reads its few settings from process.env itself.
 
 const PORT = Number(process.env.PORT ?? 3100);
@@ -14,6 +19,8 @@ const HOST = process.env.HOST ?? '127.0.0.1';
 const SECRET = new TextEncoder().encode(process.env.AUTH_JWT_SECRET ?? '');
 const BODY_LIMIT = 102_400;
 const USER_CACHE_SIZE = 10_000;
+const TX = process.env.BASELINE_TX === '1' || process.argv.includes('--tx');
+const NAME = TX ? 'baseline (BEGIN/COMMIT)' : 'baseline';
 
 if (SECRET.length < 32 || !process.env.DATABASE_URL) {
   process.stderr.write('baseline-server needs DATABASE_URL and AUTH_JWT_SECRET (at least 32 characters)\n');
@@ -27,8 +34,37 @@ const pool = new pg.Pool({
   connectionTimeoutMillis: 5000,
   idleTimeoutMillis: 10_000,
   statement_timeout: 10_000,
-  application_name: 'todo-bench-baseline',
+  application_name: TX ? 'todo-bench-baseline-tx' : 'todo-bench-baseline',
 });
+
+/** The pool, or the client of a write's transaction. */
+interface Queryable {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A write's statements: on the pool in plain mode; in BEGIN/COMMIT mode on one client inside
+ * BEGIN ... COMMIT, ROLLBACK when anything throws (a 404 too, as the service rolls back), and the
+ * client released (destroyed if even the ROLLBACK failed, so no open transaction goes back to the pool).
+ */
+async function write<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+  if (!TX) return work(pool);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
 
 const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
 const COLUMNS = 'id, user_id, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at';
@@ -92,7 +128,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function sendError(res: ServerResponse, error: unknown, instance: string): void {
   const e = error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'Something went wrong on our side.');
-  if (!(error instanceof HttpError)) process.stderr.write(`baseline: ${error instanceof Error ? error.stack : String(error)}\n`);
+  if (!(error instanceof HttpError)) process.stderr.write(`${NAME}: ${error instanceof Error ? error.stack : String(error)}\n`);
   const headers: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
   send(res, e.status, { type: `about:blank#${e.code}`, title: e.code, status: e.status, detail: e.message, instance, code: e.code, errors: e.errors }, headers, 'application/problem+json');
 }
@@ -225,25 +261,26 @@ function timestamp(value: unknown, path: string): Date {
   return date;
 }
 
-// ---- handlers: one statement each (a PATCH that changes nothing reads the row, as the service does)
+// ---- handlers: one statement each (a PATCH that changes nothing reads the row, as the service does);
+// a write's run on `db`, the pool or its transaction's client (see write())
 
-async function getTodo(user: string, id: string): Promise<TodoRow> {
-  const { rows } = await pool.query<TodoRow>(`SELECT ${COLUMNS} FROM todos WHERE id = $1 AND user_id = $2 LIMIT 1`, [id, user]);
+async function getTodo(user: string, id: string, db: Queryable = pool): Promise<TodoRow> {
+  const { rows } = await db.query<TodoRow>(`SELECT ${COLUMNS} FROM todos WHERE id = $1 AND user_id = $2 LIMIT 1`, [id, user]);
   if (!rows[0]) throw new HttpError(404, 'not_found', 'No todo with this id.');
   return rows[0];
 }
 
-async function createTodo(user: string, fields: TodoFields): Promise<TodoRow> {
+async function createTodo(db: Queryable, user: string, fields: TodoFields): Promise<TodoRow> {
   const now = new Date();
   const completed = fields.completed ?? false;
-  const { rows } = await pool.query<TodoRow>(
+  const { rows } = await db.query<TodoRow>(
     `INSERT INTO todos (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING ${COLUMNS}`,
     [uuidv7(), user, fields.title, fields.description ?? null, completed, completed ? now : null, fields.due_at ?? null, fields.priority ?? 0, now],
   );
   return rows[0]!;
 }
 
-async function patchTodo(user: string, id: string, fields: TodoFields): Promise<TodoRow> {
+async function patchTodo(db: Queryable, user: string, id: string, fields: TodoFields): Promise<TodoRow> {
   const params: unknown[] = [id, user];
   const sets: string[] = [];
   const changed: string[] = [];
@@ -255,21 +292,21 @@ async function patchTodo(user: string, id: string, fields: TodoFields): Promise<
   for (const column of ['title', 'description', 'due_at', 'priority', 'completed'] as const) {
     if (fields[column] !== undefined) set(column, fields[column]);
   }
-  if (sets.length === 0) return getTodo(user, id);
+  if (sets.length === 0) return getTodo(user, id, db);
   const now = new Date();
   params.push(now);
   const nowParam = `$${params.length}::timestamptz`;
   if (fields.completed !== undefined) sets.push(`completed_at = ${fields.completed ? `CASE WHEN completed THEN completed_at ELSE ${nowParam} END` : 'NULL'}`);
   sets.push('version = version + 1', `updated_at = ${nowParam}`);
-  const { rows } = await pool.query<TodoRow>(
+  const { rows } = await db.query<TodoRow>(
     `UPDATE todos SET ${sets.join(', ')} WHERE id = $1 AND user_id = $2 AND (${changed.join(' OR ')}) RETURNING ${COLUMNS}`,
     params,
   );
-  return rows[0] ?? getTodo(user, id);
+  return rows[0] ?? getTodo(user, id, db);
 }
 
-async function deleteTodo(user: string, id: string): Promise<void> {
-  const { rowCount } = await pool.query('DELETE FROM todos WHERE id = $1 AND user_id = $2', [id, user]);
+async function deleteTodo(db: Queryable, user: string, id: string): Promise<void> {
+  const { rowCount } = await db.query('DELETE FROM todos WHERE id = $1 AND user_id = $2', [id, user]);
   if (rowCount === 0) throw new HttpError(404, 'not_found', 'No todo with this id.');
 }
 
@@ -364,7 +401,8 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promi
   if (pathname === '/v1/todos') {
     if (req.method === 'GET') return send(res, 200, await listTodos(user, url.searchParams));
     if (req.method === 'POST') {
-      const todo = await createTodo(user, validateFields(await readJson(req, ['application/json']), true));
+      const fields = validateFields(await readJson(req, ['application/json']), true);
+      const todo = await write((db) => createTodo(db, user, fields));
       return send(res, 201, toTodo(todo), { location: `/v1/todos/${todo.id}`, etag: `"${todo.version}"` });
     }
     throw new HttpError(405, 'method_not_allowed', 'Use GET or POST.');
@@ -380,11 +418,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promi
   if (req.method === 'PATCH') {
     // null title, completed or priority fails their type checks: only description and due_at clear.
     const fields = validateFields(await readJson(req, ['application/json', 'application/merge-patch+json']), false);
-    const todo = await patchTodo(user, id, fields);
+    const todo = await write((db) => patchTodo(db, user, id, fields));
     return send(res, 200, toTodo(todo), { etag: `"${todo.version}"` });
   }
   if (req.method === 'DELETE') {
-    await deleteTodo(user, id);
+    await write((db) => deleteTodo(db, user, id));
     return send(res, 204, undefined);
   }
   throw new HttpError(405, 'method_not_allowed', 'Use GET, PATCH or DELETE.');
@@ -395,8 +433,10 @@ const server = createServer((req, res) => {
   res.setHeader('x-request-id', typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID());
   const url = new URL(req.url ?? '/', 'http://localhost');
   route(req, res, url).catch((error: unknown) => {
-    // The load generator hangs up mid-request when a run stops: nobody is left to answer.
-    if (req.destroyed || res.destroyed) return;
+    // The load generator hangs up mid-request when a run stops: nobody is left to answer. (Not
+    // req.destroyed: reading the body with for await destroys the request stream, and an error
+    // after that, a 404 or 422 of a write, must still be answered.)
+    if (res.destroyed || !res.socket || res.socket.destroyed) return;
     sendError(res, error, url.pathname);
   });
 });
@@ -405,7 +445,7 @@ server.listen(PORT, HOST);
 
 function shutdown(signal: NodeJS.Signals): void {
   // Said out loud: a bench run that fails with ECONNREFUSED should show who stopped the server.
-  process.stderr.write(`baseline: ${signal}, shutting down\n`);
+  process.stderr.write(`${NAME}: ${signal}, shutting down\n`);
   server.close(() => void pool.end().finally(() => process.exit(0)));
   server.closeIdleConnections();
   setTimeout(() => process.exit(0), 5000).unref();

@@ -2,11 +2,32 @@ import type { BenchDatabase } from './bench-database.js';
 import type { LoadGenerator } from './load-client.js';
 import type { LoadResult } from './load-protocol.js';
 import { cpuMeter, sampleRss } from './proc-stats.js';
-import type { Scenario } from './scenarios.js';
+import type { Operation, Scenario } from './scenarios.js';
 import type { ServerProcess } from './server-process.js';
 import { databaseBackends, readStatements, resetStatements, waitForQuiet } from './statements.js';
 
-export type ServerName = 'baseline' | 'service';
+/**
+ * The two baselines: 'baseline' runs one statement per request without a transaction;
+ * 'baseline-tx' wraps each write in BEGIN/COMMIT as the service's contract requires (its reads are
+ * the same single statements). Reads are compared with the first, writes with the second.
+ */
+export type BaselineName = 'baseline' | 'baseline-tx';
+export type ServerName = BaselineName | 'service';
+
+/** How the report names each baseline. */
+export const BASELINE_LABEL: Record<BaselineName, string> = {
+  baseline: 'plain baseline',
+  'baseline-tx': 'BEGIN/COMMIT baseline',
+};
+
+/** Statements each operation sends, in the service and in the BEGIN/COMMIT baseline: reads 1, writes 3 (BEGIN, the statement, COMMIT). */
+export const STATEMENTS_PER_OPERATION: Record<Operation, number> = { get: 1, list: 1, create: 3, patch: 3 };
+
+/** Whether a scenario sends writes: then its ratios are against the BEGIN/COMMIT baseline (the mix too). */
+export const hasWrites = (scenario: Scenario): boolean => (Object.entries(scenario.weights) as Array<[Operation, number]>).some(([op, w]) => w > 0 && STATEMENTS_PER_OPERATION[op] > 1);
+
+/** The baseline a scenario's ratios are against. */
+export const comparedBaseline = (scenario: Scenario): BaselineName => (hasWrites(scenario) ? 'baseline-tx' : 'baseline');
 
 export interface Measurement {
   server: ServerName;
@@ -30,7 +51,14 @@ export interface Measurement {
 export interface MeasureContext {
   db: BenchDatabase;
   load: LoadGenerator;
-  servers: Record<ServerName, ServerProcess>;
+  /** The BEGIN/COMMIT baseline runs only when a selected scenario (or the profiled one) has writes. */
+  servers: Record<'baseline' | 'service', ServerProcess> & { 'baseline-tx'?: ServerProcess };
+}
+
+export function serverOf(ctx: MeasureContext, name: ServerName): ServerProcess {
+  const server = ctx.servers[name];
+  if (!server) throw new Error(`the ${name} server was not started`);
+  return server;
 }
 
 export interface MeasureOptions {
@@ -43,7 +71,7 @@ export interface MeasureOptions {
 
 /** Warm-up, then a measured run against one server with its statements and memory watched. */
 export async function measure(ctx: MeasureContext, serverName: ServerName, options: MeasureOptions): Promise<Measurement> {
-  const server = ctx.servers[serverName];
+  const server = serverOf(ctx, serverName);
   const { scenario, connections } = options;
   // The warm-up also sends the one-request-per-operation check, so those requests land before the reset.
   const warmup = await ctx.load.run(server.url, scenario, connections, Math.max(0.1, options.warmupSec), true);
@@ -89,15 +117,16 @@ export async function measure(ctx: MeasureContext, serverName: ServerName, optio
 }
 
 export interface Pair {
+  /** The plain baseline (one statement per request, no transaction). */
   baseline: Measurement;
   service: Measurement;
-  /** service req/s ÷ baseline req/s. */
+  /** service req/s ÷ plain baseline req/s. */
   rpsRatio: number;
-  /** service p99 ÷ baseline p99. */
+  /** service p99 ÷ plain baseline p99. */
   p99Ratio: number;
 }
 
-/** Baseline first, then the service, over the same data: never both under load at once. */
+/** The plain baseline, then the service, over the same data: never both under load at once. */
 export async function measurePair(ctx: MeasureContext, options: MeasureOptions): Promise<Pair> {
   const baseline = await measure(ctx, 'baseline', options);
   const service = await measure(ctx, 'service', options);
@@ -107,6 +136,51 @@ export async function measurePair(ctx: MeasureContext, options: MeasureOptions):
     rpsRatio: ratio(service.load.rps, baseline.load.rps),
     p99Ratio: ratio(service.load.latencyMs.p99, baseline.load.latencyMs.p99),
   };
+}
+
+export interface ScenarioMeasurement {
+  /** The plain baseline: measured on every scenario. */
+  baseline: Measurement;
+  /** The BEGIN/COMMIT baseline: measured on the scenarios with writes only (its reads are the plain ones). */
+  baselineTx: Measurement | undefined;
+  service: Measurement;
+  /** Which baseline rpsRatio and p99Ratio are against: 'baseline-tx' for scenarios with writes, else 'baseline'. */
+  against: BaselineName;
+  /** service req/s ÷ that baseline's req/s. */
+  rpsRatio: number;
+  /** service p99 ÷ that baseline's p99. */
+  p99Ratio: number;
+}
+
+/**
+ * The plain baseline, then (for a scenario with writes) the BEGIN/COMMIT baseline, then the
+ * service, over the same data and one at a time; the ratios are against the compared baseline.
+ */
+export async function measureScenario(ctx: MeasureContext, options: MeasureOptions): Promise<ScenarioMeasurement> {
+  const against = comparedBaseline(options.scenario);
+  const baseline = await measure(ctx, 'baseline', options);
+  const baselineTx = against === 'baseline-tx' ? await measure(ctx, 'baseline-tx', options) : undefined;
+  const service = await measure(ctx, 'service', options);
+  const compared = baselineTx ?? baseline;
+  return {
+    baseline,
+    baselineTx,
+    service,
+    against,
+    rpsRatio: ratio(service.load.rps, compared.load.rps),
+    p99Ratio: ratio(service.load.latencyMs.p99, compared.load.latencyMs.p99),
+  };
+}
+
+/** Statements per request a server should send for the requests of a run: reads 1; writes 3, or 1 in the plain baseline. */
+export function expectedStatementsPerRequest(server: ServerName, operations: Partial<Record<Operation, number>>): number | null {
+  let requests = 0;
+  let statements = 0;
+  for (const [op, n] of Object.entries(operations) as Array<[Operation, number]>) {
+    requests += n;
+    statements += n * (server === 'baseline' ? 1 : STATEMENTS_PER_OPERATION[op]);
+  }
+  return requests > 0 ? statements / requests : null;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);

@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadResult } from './load-protocol.js';
 import type { Machine } from './machine.js';
-import { failuresOf, type Measurement, type Pair } from './measure.js';
+import { BASELINE_LABEL, expectedStatementsPerRequest, failuresOf, type BaselineName, type Measurement, type ScenarioMeasurement } from './measure.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScaleResult, ScaleRow } from './scale.js';
 
-export interface ScenarioRow extends Pair {
+export interface ScenarioRow extends ScenarioMeasurement {
   scenario: string;
   label: string;
   connections: number;
@@ -40,18 +40,119 @@ export interface BenchReport {
   scenarios: ScenarioRow[];
   /** 1-minute load average when the run ended (the start is in `machine`). */
   loadAverageAtEnd: number;
-  /** Peak RSS over each server's whole life (VmHWM), in MB. */
-  lifetimePeakRssMb: { baseline: number | null; service: number | null };
+  /** Peak RSS over each server's whole life (VmHWM), in MB; baselineTx is null when the BEGIN/COMMIT baseline did not run. */
+  lifetimePeakRssMb: { baseline: number | null; baselineTx: number | null; service: number | null };
   scale: ScaleResult | undefined;
-  /** --profile: the service (the point) and the baseline (what the same work costs without the framework and ORM). */
-  profile: { scenario: string; connections: number; service: ProfiledRun; baseline: ProfiledRun } | undefined;
+  /**
+   * --profile: the service (the point) and the baseline it is compared with under that scenario
+   * (`against`: the BEGIN/COMMIT one for a scenario with writes), what the same work costs without the framework and ORM.
+   */
+  profile: { scenario: string; connections: number; against: BaselineName; service: ProfiledRun; baseline: ProfiledRun } | undefined;
   /** Every run that had a non-2xx answer, a connection error or a timeout. */
   failures: string[];
+  /** The targets of the benchmark issue, checked against this run's figures. */
+  targets: TargetReport;
+}
+
+/** Connection counts the req/s, p99 and RSS targets apply at. */
+export const TARGET_CONNECTIONS = [32, 128];
+/** Service req/s ÷ the compared baseline's req/s, at least: reads against the plain baseline, writes (and the mix) against BEGIN/COMMIT. */
+export const RPS_TARGET: Record<BaselineName, number> = { baseline: 0.7, 'baseline-tx': 0.75 };
+/** Service p99 ÷ the compared baseline's p99, below. */
+export const P99_TARGET = 2;
+/** Service peak RSS ÷ the plain baseline's (each over its whole life), below. */
+export const RSS_TARGET = 1.2;
+/** How far statements per request may be from 1 per read and 3 per write (the requests still in flight when a run stops blur it a little). */
+const STATEMENTS_TOLERANCE = 0.03;
+
+export interface TargetCheck {
+  /** What is checked, e.g. "req/s ≥ 0.75 × BEGIN/COMMIT baseline". */
+  target: string;
+  /** Where: the scenario and connection count, or "whole run". */
+  what: string;
+  value: number | null;
+  /** true met, false missed, null not measured (no figure). */
+  met: boolean | null;
+}
+
+export interface TargetReport {
+  checks: TargetCheck[];
+  met: number;
+  missed: number;
+  notMeasured: number;
+}
+
+/**
+ * Req/s: each read scenario (get, list) at 32 and 128 connections ≥ 0.7 × the plain baseline's,
+ * each scenario with writes (create, patch, mix) ≥ 0.75 × the BEGIN/COMMIT baseline's. p99 below
+ * twice the compared baseline's at the same connection counts; peak RSS below 1.2 × the plain
+ * baseline's. Statements per request at every connection count: 1 per read and 3 per write for the
+ * service and the BEGIN/COMMIT baseline (the mix: weighted by the requests it actually sent).
+ */
+export function checkTargets(rows: ScenarioRow[], rss: BenchReport['lifetimePeakRssMb']): TargetReport {
+  const checks: TargetCheck[] = [];
+  const add = (target: string, what: string, value: number | null | undefined, ok: (v: number) => boolean) => {
+    const v = value === null || value === undefined || Number.isNaN(value) ? null : value;
+    checks.push({ target, what, value: v, met: v === null ? null : ok(v) });
+  };
+  for (const row of rows) {
+    const what = `${row.label} at ${row.connections} connections`;
+    if (TARGET_CONNECTIONS.includes(row.connections)) {
+      const limit = RPS_TARGET[row.against];
+      add(`req/s ≥ ${limit} × ${BASELINE_LABEL[row.against]}`, what, row.rpsRatio, (v) => v >= limit);
+      add(`p99 < ${P99_TARGET} × ${BASELINE_LABEL[row.against]}`, what, row.p99Ratio, (v) => v < P99_TARGET);
+    }
+    for (const m of [row.service, row.baselineTx]) {
+      if (!m) continue;
+      const expected = expectedStatementsPerRequest(m.server, m.load.operations);
+      const who = m.server === 'service' ? 'service' : BASELINE_LABEL['baseline-tx'];
+      add(`${who} statements/request = ${fixed(expected)} (1 per read, 3 per write)`, what, m.statementsPerRequest, (v) => expected !== null && Math.abs(v - expected) <= STATEMENTS_TOLERANCE);
+    }
+  }
+  const rssRatio = rss.service !== null && rss.baseline ? rss.service / rss.baseline : null;
+  add(`peak RSS < ${RSS_TARGET} × plain baseline's (whole life)`, 'whole run', rssRatio === null ? null : Math.round(rssRatio * 100) / 100, (v) => v < RSS_TARGET);
+  return {
+    checks,
+    met: checks.filter((c) => c.met === true).length,
+    missed: checks.filter((c) => c.met === false).length,
+    notMeasured: checks.filter((c) => c.met === null).length,
+  };
+}
+
+const mark = (c: TargetCheck | undefined) => (!c ? '' : c.met === null ? ' (not measured)' : c.met ? ' ✓' : ' ✗');
+
+/** The targets, one line per scenario row, then what was missed: in the markdown and at the end of the console output. */
+export function renderTargets(r: BenchReport): string[] {
+  const t = r.targets;
+  const find = (what: string, prefix: string) => t.checks.find((c) => c.what === what && c.target.startsWith(prefix));
+  const lines = [
+    '## Targets',
+    '',
+    `Req/s at ${TARGET_CONNECTIONS.join(' and ')} connections: each read scenario ≥ ${RPS_TARGET.baseline} × the **plain baseline**'s (one statement, no transaction); each scenario with writes ≥ ${RPS_TARGET['baseline-tx']} × the **BEGIN/COMMIT baseline**'s (each write in BEGIN, statement, COMMIT; the mix has writes, so it is compared with this one too). p99 below ${P99_TARGET} × the same baseline's at those counts; the service's peak RSS below ${RSS_TARGET} × the plain baseline's; statements per request 1 per read and 3 per write (service and BEGIN/COMMIT baseline, ±${STATEMENTS_TOLERANCE}; the mix weighted by the requests it sent).`,
+    '',
+    `**${t.missed === 0 ? 'All targets met' : `${t.missed} of ${t.checks.length} targets missed`}** (${t.met} met${t.notMeasured > 0 ? `, ${t.notMeasured} not measured` : ''}).`,
+    '',
+    '| scenario | conns | against | req/s ratio | p99 ratio | svc stmts/req | tx baseline stmts/req |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of r.scenarios) {
+    const what = `${row.label} at ${row.connections} connections`;
+    const rps = find(what, 'req/s');
+    const p99 = find(what, 'p99');
+    lines.push(
+      `| ${row.label} | ${row.connections} | ${BASELINE_LABEL[row.against]} | ${fixed(row.rpsRatio)}${rps ? ` (≥ ${RPS_TARGET[row.against]})${mark(rps)}` : ''} | ${fixed(row.p99Ratio)}${p99 ? mark(p99) : ''} | ${fixed(row.service.statementsPerRequest)}${mark(find(what, 'service statements'))} | ${row.baselineTx ? `${fixed(row.baselineTx.statementsPerRequest)}${mark(find(what, BASELINE_LABEL['baseline-tx']))}` : '–'} |`,
+    );
+  }
+  const rss = t.checks.find((c) => c.what === 'whole run');
+  lines.push('', `Peak RSS (whole life): service ${fixed(r.lifetimePeakRssMb.service, 0)} MB ÷ plain baseline ${fixed(r.lifetimePeakRssMb.baseline, 0)} MB = ${fixed(rss?.value)} (< ${RSS_TARGET})${mark(rss)}.`);
+  const missed = t.checks.filter((c) => c.met === false);
+  if (missed.length > 0) lines.push('', 'Missed:', ...missed.map((c) => `- ${c.what}: ${c.target}, got ${fixed(c.value)}`));
+  return lines;
 }
 
 /** Human-readable lines for every measurement with failed requests: the report leads with them. */
 export function collectFailures(
-  rows: Array<{ what: string; pair: { baseline: Measurement | undefined; service: Measurement } }>,
+  rows: Array<{ what: string; pair: { baseline: Measurement | undefined; baselineTx?: Measurement | undefined; service: Measurement } }>,
   profile?: { service: ProfiledRun; baseline: ProfiledRun },
 ): string[] {
   const out: string[] = [];
@@ -62,6 +163,7 @@ export function collectFailures(
   };
   for (const { what, pair } of rows) {
     if (pair.baseline) describe(what, pair.baseline);
+    if (pair.baselineTx) describe(what, pair.baselineTx);
     describe(what, pair.service);
   }
   for (const [server, run] of [['service', profile?.service], ['baseline', profile?.baseline]] as const) {
@@ -86,7 +188,7 @@ const fails = (m: Measurement) => failuresOf(m);
 
 export function renderMarkdown(r: BenchReport): string {
   const lines: string[] = [];
-  lines.push('# Benchmark: the service against a raw node:http + pg baseline', '');
+  lines.push('# Benchmark: the service against raw node:http + pg baselines (plain, and BEGIN/COMMIT for writes)', '');
   if (r.failures.length > 0) {
     lines.push('> **⚠ ERRORS: some requests failed (non-2xx, connection errors or timeouts). The numbers of those runs are not comparable.**', '>');
     for (const f of r.failures) lines.push(`> - ${f}`);
@@ -94,7 +196,7 @@ export function renderMarkdown(r: BenchReport): string {
   } else {
     lines.push('No errors: every request of every run answered 2xx.', '');
   }
-  lines.push(...header(r), '', ...mainTable(r), '', ...cpuTable(r), '', ...serverOutput(r), ...statementLists(r));
+  lines.push(...header(r), '', ...renderTargets(r), '', ...mainTable(r), '', ...cpuTable(r), '', ...serverOutput(r), ...statementLists(r));
   if (r.scale) lines.push('', ...scaleTables(r.scale));
   if (r.profile) lines.push('', ...profileSection(r.profile));
   lines.push('', ...notes());
@@ -109,27 +211,47 @@ function header(r: BenchReport): string[] {
     `- Code: commit ${r.code.commit}${r.code.changedFiles > 0 ? ` plus ${r.code.changedFiles} uncommitted changed files under src/ and migrations/ (the working tree as built)` : ''}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres} (${r.database.source})`,
     `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos; each request picks a random user and one of that user's todos, with a pre-signed HS256 token`,
-    `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, baseline then service for each row; pool max ${r.settings.poolMax} in both; node flags of both (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
+    `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list) and against tx for create, patch and the mix (it has writes)`,
+    `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, plain baseline, then tx baseline (rows with writes), then service for each row; pool max ${r.settings.poolMax} in each; node flags of all (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
     `- Round trips: ${r.database.roundTrips}`,
   ];
 }
+
+/** A figure of each server of a row, plain / tx / service ('–' where the tx baseline did not run). */
+function three(row: ScenarioRow, value: (m: Measurement) => string): string[] {
+  return [value(row.baseline), row.baselineTx ? value(row.baselineTx) : '–', value(row.service)];
+}
+
+const AGAINST: Record<BaselineName, string> = { baseline: 'plain', 'baseline-tx': 'tx' };
 
 function mainTable(r: BenchReport): string[] {
   const lines = [
     '## Throughput, latency, round trips and memory',
     '',
-    'Ratios are service ÷ baseline: req/s below 1 and p99 above 1 mean the service is slower. Latency in ms.',
+    "Ratios are service ÷ the baseline named in *against*: **plain** (one statement per request, no transaction) for the reads, **tx** (BEGIN/COMMIT baseline: each write as BEGIN, statement, COMMIT) for create, patch and the mix, which has writes. req/s below 1 and p99 above 1 mean the service is slower. Both baselines' figures are shown where measured (tx only on the rows with writes; '–' elsewhere). Latency in ms.",
     '',
-    '| scenario | conns | base req/s | svc req/s | req/s ratio | base p50 | svc p50 | base p99 | svc p99 | p99 ratio | base stmts/req | svc stmts/req | base RSS MB | svc RSS MB | failed (base/svc) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conns | against | plain req/s | tx req/s | svc req/s | req/s ratio | plain p50 | tx p50 | svc p50 | plain p99 | tx p99 | svc p99 | p99 ratio | plain stmts/req | tx stmts/req | svc stmts/req | plain RSS MB | tx RSS MB | svc RSS MB | failed (plain/tx/svc) |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of r.scenarios) {
-    const { baseline: b, service: s } = row;
     lines.push(
-      `| ${row.label} | ${row.connections} | ${int(b.load.rps)} | ${int(s.load.rps)} | ${fixed(row.rpsRatio)} | ${fixed(b.load.latencyMs.p50)} | ${fixed(s.load.latencyMs.p50)} | ${fixed(b.load.latencyMs.p99)} | ${fixed(s.load.latencyMs.p99)} | ${fixed(row.p99Ratio)} | ${fixed(b.statementsPerRequest)} | ${fixed(s.statementsPerRequest)} | ${fixed(b.peakRssMb, 0)} | ${fixed(s.peakRssMb, 0)} | ${fails(b)}/${fails(s)} |`,
+      `| ${[
+        row.label,
+        row.connections,
+        AGAINST[row.against],
+        ...three(row, (m) => int(m.load.rps)),
+        fixed(row.rpsRatio),
+        ...three(row, (m) => fixed(m.load.latencyMs.p50)),
+        ...three(row, (m) => fixed(m.load.latencyMs.p99)),
+        fixed(row.p99Ratio),
+        ...three(row, (m) => fixed(m.statementsPerRequest)),
+        ...three(row, (m) => fixed(m.peakRssMb, 0)),
+        three(row, (m) => String(fails(m))).join('/'),
+      ].join(' | ')} |`,
     );
   }
-  lines.push('', `Peak RSS over each process's whole life (VmHWM): baseline ${fixed(r.lifetimePeakRssMb.baseline, 0)} MB, service ${fixed(r.lifetimePeakRssMb.service, 0)} MB.`);
+  const l = r.lifetimePeakRssMb;
+  lines.push('', `Peak RSS over each process's whole life (VmHWM): plain baseline ${fixed(l.baseline, 0)} MB, BEGIN/COMMIT baseline ${fixed(l.baselineTx, 0)} MB, service ${fixed(l.service, 0)} MB.`);
   return lines;
 }
 
@@ -138,16 +260,26 @@ function cpuTable(r: BenchReport): string[] {
   const lines = [
     '## CPU per request',
     '',
-    "CPU ms per request of the server process (/proc/<pid>/stat) and of the PostgreSQL sessions of the bench database; the load generator's CPU in % of one core (near 100: it was the limit).",
+    "CPU ms per request of the server process (/proc/<pid>/stat) and of the PostgreSQL sessions of the bench database; the server ratio is service ÷ the baseline in *against*; the load generator's CPU in % of one core (near 100: it was the limit).",
     '',
-    '| scenario | conns | base server | svc server | server ratio | base PostgreSQL | svc PostgreSQL | load gen % (base/svc) | server log lines (base/svc) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conns | against | plain server | tx server | svc server | server ratio | plain PostgreSQL | tx PostgreSQL | svc PostgreSQL | load gen % (plain/tx/svc) | server log lines (plain/tx/svc) |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of r.scenarios) {
-    const { baseline: b, service: s } = row;
-    const ratio = b.serverCpuMsPerRequest && s.serverCpuMsPerRequest ? s.serverCpuMsPerRequest / b.serverCpuMsPerRequest : null;
+    const b = row.against === 'baseline-tx' ? row.baselineTx : row.baseline;
+    const s = row.service;
+    const ratio = b?.serverCpuMsPerRequest && s.serverCpuMsPerRequest ? s.serverCpuMsPerRequest / b.serverCpuMsPerRequest : null;
     lines.push(
-      `| ${row.label} | ${row.connections} | ${fixed(b.serverCpuMsPerRequest, 3)} | ${fixed(s.serverCpuMsPerRequest, 3)} | ${fixed(ratio)} | ${fixed(b.databaseCpuMsPerRequest, 3)} | ${fixed(s.databaseCpuMsPerRequest, 3)} | ${b.loadGeneratorCpuPercent ?? 'n/a'}/${s.loadGeneratorCpuPercent ?? 'n/a'} | ${b.logLines}/${s.logLines} |`,
+      `| ${[
+        row.label,
+        row.connections,
+        AGAINST[row.against],
+        ...three(row, (m) => fixed(m.serverCpuMsPerRequest, 3)),
+        fixed(ratio),
+        ...three(row, (m) => fixed(m.databaseCpuMsPerRequest, 3)),
+        three(row, (m) => String(m.loadGeneratorCpuPercent ?? 'n/a')).join('/'),
+        three(row, (m) => String(m.logLines)).join('/'),
+      ].join(' | ')} |`,
     );
   }
   return lines;
@@ -156,7 +288,7 @@ function cpuTable(r: BenchReport): string[] {
 /** What a server printed during a measured run (at LOG_LEVEL=warn, only warnings and errors should appear). */
 function serverOutput(r: BenchReport): string[] {
   const printed = r.scenarios.flatMap((row) =>
-    [row.baseline, row.service].filter((m) => m.logLines > 0).map((m) => ({ what: `${row.label} at ${row.connections} connections, ${m.server}`, m })),
+    [row.baseline, row.baselineTx, row.service].filter((m): m is Measurement => m !== undefined && m.logLines > 0).map((m) => ({ what: `${row.label} at ${row.connections} connections, ${m.server}`, m })),
   );
   if (printed.length === 0) return [];
   const lines = ['## Server output during the runs', ''];
@@ -177,9 +309,11 @@ function statementLists(r: BenchReport): string[] {
       lines.push('Not counted (pg_stat_statements unavailable).', '');
       continue;
     }
-    lines.push(`Service: ${fixed(row.service.statementsPerRequest)} statements per request; baseline: ${fixed(row.baseline.statementsPerRequest)}.`, '');
+    const tx = row.baselineTx ? `; BEGIN/COMMIT baseline: ${fixed(row.baselineTx.statementsPerRequest)}` : '';
+    lines.push(`Service: ${fixed(row.service.statementsPerRequest)} statements per request${tx}; plain baseline: ${fixed(row.baseline.statementsPerRequest)}.`, '');
     lines.push('| server | calls | per request | statement |', '| --- | ---: | ---: | --- |');
-    for (const m of [row.service, row.baseline]) {
+    for (const m of [row.service, row.baselineTx, row.baseline]) {
+      if (!m) continue;
       for (const s of m.statements ?? []) {
         if (s.perRequest < 0.005) continue;
         lines.push(`| ${m.server} | ${int(s.calls)} | ${fixed(s.perRequest)} | ${code(s.query)} |`);
@@ -203,7 +337,7 @@ function scaleTables(scale: ScaleResult): string[] {
   return [
     '## Scale: GET /v1/todos as one user grows',
     '',
-    `${int(scale.tableRows)} rows in the todos table (seeded in ${scale.seedSeconds} s, then VACUUM ANALYZE); ${scale.connections} connections, ${scale.durationSec} s per run; latency in ms.${scale.note ? ` **${scale.note}.**` : ''}`,
+    `Reads only, so "base" is the plain baseline. ${int(scale.tableRows)} rows in the todos table (seeded in ${scale.seedSeconds} s, then VACUUM ANALYZE); ${scale.connections} connections, ${scale.durationSec} s per run; latency in ms.${scale.note ? ` **${scale.note}.**` : ''}`,
     '',
     `| todos of the user ${head}`,
     `| ---: ${align}`,
@@ -256,17 +390,17 @@ function profileSection(p: NonNullable<BenchReport['profile']>): string[] {
     `## CPU profiles (${p.scenario}, ${p.connections} connections)`,
     '',
     `- ${profileRunLine('Service', p.service)}`,
-    `- ${profileRunLine('Baseline', p.baseline)}`,
+    `- ${profileRunLine(`Baseline (${BASELINE_LABEL[p.against]})`, p.baseline)}`,
     '',
     'The ten functions with the most self time in the service (self time = samples × sampling interval, grouped by function, file and line; idle excluded; the JSON file holds the top 40). The profiler samples on a wall clock, so on a machine short of cores a native call such as `writev` also collects the time the thread waited for a core; the per-request CPU table above is the exact CPU figure.',
     '',
     ...topTable(p.service),
     '',
-    'Self time per request by where the code lives, the service against the baseline:',
+    `Self time per request by where the code lives, the service against the ${BASELINE_LABEL[p.against]}:`,
     '',
     ...areaTable(p.service, p.baseline),
     '',
-    'The baseline\'s ten, for comparison:',
+    `The ${BASELINE_LABEL[p.against]}'s ten, for comparison:`,
     '',
     ...topTable(p.baseline),
   ];
@@ -276,8 +410,8 @@ function notes(): string[] {
   return [
     '## How it was measured',
     '',
-    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service <the node flags of npm start> dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs). The baseline is `test/bench/baseline-server.ts` (node:http + pg, one statement per request, no transaction), run with the same node flags and `--import tsx`.',
-    '- Both servers, the load generator and PostgreSQL are separate processes on the same machine, so they share its cores; only one server is under load at a time.',
+    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service <the node flags of npm start> dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs). The baselines are `test/bench/baseline-server.ts` (node:http + pg), run with the same node flags and `--import tsx`, as two processes: the plain one (one statement per request, no transaction) and the BEGIN/COMMIT one (BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client, ROLLBACK on error; reads are the same single statements). The service\'s contract puts every write in a transaction, so a write is compared with a baseline that pays the same two extra round trips, and a read with one that does not.',
+    '- The servers, the load generator and PostgreSQL are separate processes on the same machine, so they share its cores; only one server is under load at a time.',
     '- Before the first row each server saw every user once, so the one-time user upsert is not measured.',
     "- Latency is measured per request in the load generator (µs resolution) over every answer; req/s counts answers of any status.",
     '- Statements per request = sum of pg_stat_statements `calls` in the bench database (BEGIN, COMMIT, ROLLBACK and SET/SELECT set_config included) over the measured run ÷ requests sent; the requests in flight when the run stopped are finished on the server before counting.',

@@ -8,17 +8,18 @@ import { newBenchSecret, signTokens } from './bench-tokens.js';
 import { cleanupAll, installSignalHandlers, onCleanup, wasInterrupted } from './cleanup.js';
 import { startLoadGenerator, type LoadGenerator } from './load-client.js';
 import { describeMachine } from './machine.js';
-import { measurePair, type MeasureContext, type ServerName } from './measure.js';
+import { BASELINE_LABEL, comparedBaseline, hasWrites, measureScenario, serverOf, type BaselineName, type MeasureContext, type Measurement, type ServerName } from './measure.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { readProfile, summariseProfile } from './profile.js';
-import { collectFailures, renderMarkdown, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
+import { checkTargets, collectFailures, renderMarkdown, renderTargets, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
 import { readMemory } from './proc-stats.js';
 import { runScale } from './scale.js';
 import { MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
 import { analyze, seedTodos, seedUsers, todoIdsBySubject } from './seed.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
-// `npm run bench [-- --quick] [--profile[=<scenario>]] [--no-scale] [--only=...] [--connections=...]`: the service against a raw baseline, in one run.
+// `npm run bench [-- --quick] [--profile[=<scenario>]] [--no-scale] [--only=...] [--connections=...]`: the service against two raw
+// baselines in one run: reads against the plain one (one statement, no transaction), writes against one that wraps each write in BEGIN/COMMIT.
 // See options.ts for the flags and report.ts for what is written to test/bench/results/.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -94,12 +95,13 @@ function startService(databaseUrl: string, secret: string, nodeFlags: string[] =
   });
 }
 
-function startBaseline(databaseUrl: string, secret: string, nodeFlags: string[] = []): Promise<ServerProcess> {
+/** 'baseline': one statement per request; 'baseline-tx': the same server with BASELINE_TX=1, each write in BEGIN/COMMIT. */
+function startBaseline(name: BaselineName, databaseUrl: string, secret: string, nodeFlags: string[] = []): Promise<ServerProcess> {
   return startServerProcess({
-    name: 'baseline',
-    title: 'todo-api-bench-baseline',
+    name,
+    title: `todo-api-bench-${name}`,
     nodeArgs: [...nodeFlags, ...START_FLAGS, '--import', 'tsx', 'test/bench/baseline-server.ts'],
-    env: { AUTH_JWT_SECRET: secret, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(POOL_MAX) },
+    env: { AUTH_JWT_SECRET: secret, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(POOL_MAX), BASELINE_TX: name === 'baseline-tx' ? '1' : '0' },
     cwd: ROOT,
   });
 }
@@ -121,28 +123,34 @@ async function getJson(url: string, token: string): Promise<{ status: number; bo
 }
 
 /** The baseline must answer what the service answers (same todo JSON, same list page), or the comparison means nothing. */
-async function checkSameAnswers(servers: Record<'baseline' | 'service', ServerProcess>, user: BenchUser): Promise<void> {
+async function checkSameAnswers(servers: MeasureContext['servers'], user: BenchUser): Promise<void> {
   for (const path of [`/v1/todos/${user.todoIds[0]}`, '/v1/todos?limit=5&sort=due_at']) {
-    const [b, s] = await Promise.all([getJson(`${servers.baseline.url}${path}`, user.token), getJson(`${servers.service.url}${path}`, user.token)]);
-    const strip = (x: unknown) => (x && typeof x === 'object' && 'next_cursor' in x ? { ...x, next_cursor: typeof x.next_cursor } : x);
-    if (b.status !== 200 || s.status !== 200 || !isDeepStrictEqual(strip(b.body), strip(s.body))) {
-      throw new Error(`baseline and service answer GET ${path} differently:\nbaseline ${b.status} ${JSON.stringify(b.body)}\nservice ${s.status} ${JSON.stringify(s.body)}`);
+    const s = await getJson(`${servers.service.url}${path}`, user.token);
+    for (const baseline of [servers.baseline, servers['baseline-tx']]) {
+      if (!baseline) continue;
+      const b = await getJson(`${baseline.url}${path}`, user.token);
+      const strip = (x: unknown) => (x && typeof x === 'object' && 'next_cursor' in x ? { ...x, next_cursor: typeof x.next_cursor } : x);
+      if (b.status !== 200 || s.status !== 200 || !isDeepStrictEqual(strip(b.body), strip(s.body))) {
+        throw new Error(`${baseline.name} and service answer GET ${path} differently:\n${baseline.name} ${b.status} ${JSON.stringify(b.body)}\nservice ${s.status} ${JSON.stringify(s.body)}`);
+      }
     }
   }
 }
+
+const figures = (m: Measurement) => `${Math.round(m.load.rps)} req/s p99 ${m.load.latencyMs.p99.toFixed(1)} ms ${m.statementsPerRequest?.toFixed(2) ?? '-'} stmt/req`;
+const failed = (...ms: Array<Measurement | undefined>) => ms.some((m) => m && m.load.non2xx + m.load.errors > 0);
 
 async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise<ScenarioRow[]> {
   const rows: ScenarioRow[] = [];
   for (const scenario of SCENARIOS.filter((s) => options.scenarios?.includes(s.name) ?? true)) {
     for (const connections of options.connections) {
-      const pair = await measurePair(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
-      rows.push({ scenario: scenario.name, label: scenario.label, connections, ...pair });
-      const b = pair.baseline;
-      const s = pair.service;
+      const row = await measureScenario(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
+      rows.push({ scenario: scenario.name, label: scenario.label, connections, ...row });
       log(
-        `${scenario.name.padEnd(6)} c=${String(connections).padEnd(3)} baseline ${Math.round(b.load.rps)} req/s p99 ${b.load.latencyMs.p99.toFixed(1)} ms ${b.statementsPerRequest?.toFixed(2) ?? '-'} stmt/req | ` +
-          `service ${Math.round(s.load.rps)} req/s p99 ${s.load.latencyMs.p99.toFixed(1)} ms ${s.statementsPerRequest?.toFixed(2) ?? '-'} stmt/req | ratio ${pair.rpsRatio}` +
-          (b.load.non2xx + b.load.errors + s.load.non2xx + s.load.errors > 0 ? '  ⚠ FAILED REQUESTS' : ''),
+        `${scenario.name.padEnd(6)} c=${String(connections).padEnd(3)} plain baseline ${figures(row.baseline)} | ` +
+          (row.baselineTx ? `BEGIN/COMMIT baseline ${figures(row.baselineTx)} | ` : '') +
+          `service ${figures(row.service)} | ratio ${row.rpsRatio} vs ${BASELINE_LABEL[row.against]}` +
+          (failed(row.baseline, row.baselineTx, row.service) ? '  ⚠ FAILED REQUESTS' : ''),
       );
     }
   }
@@ -159,9 +167,9 @@ const PROFILE_CONNECTIONS = 32;
 async function profileServer(ctx: MeasureContext, name: ServerName, scenario: Scenario, options: BenchOptions, secret: string): Promise<ProfiledRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-bench-prof-'));
   onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  await ctx.servers[name].stop();
+  await serverOf(ctx, name).stop();
   const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-  const profiled = name === 'service' ? await startService(ctx.db.url, secret, flags) : await startBaseline(ctx.db.url, secret, flags);
+  const profiled = name === 'service' ? await startService(ctx.db.url, secret, flags) : await startBaseline(name, ctx.db.url, secret, flags);
   await ctx.load.prime(profiled.url, MAIN_GROUP);
   await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.warmupSec, false);
   const t0 = performance.now();
@@ -189,30 +197,41 @@ async function main(): Promise<number> {
   const { db, users } = await prepareData(options, secret);
   const machine = describeMachine(db.serverVersion);
   await load.setUsers(MAIN_GROUP, users);
-  const baseline = await startBaseline(db.url, secret);
-  await load.prime(baseline.url, MAIN_GROUP);
+  // The BEGIN/COMMIT baseline is only needed when something with writes is measured or profiled.
+  const selected = SCENARIOS.filter((s) => (options.scenarios?.includes(s.name) ?? true) || s.name === options.profile);
+  const baselines: BaselineName[] = selected.some(hasWrites) ? ['baseline', 'baseline-tx'] : ['baseline'];
+  const baselineServers: Partial<Record<BaselineName, ServerProcess>> = {};
+  for (const name of baselines) {
+    const server = await startBaseline(name, db.url, secret);
+    baselineServers[name] = server;
+    await load.prime(server.url, MAIN_GROUP);
+  }
   const buildSeconds = await build;
-  log(`built the service in ${buildSeconds} s; data seeded; baseline up and primed`);
-  const servers = { baseline, service: await startService(db.url, secret) };
+  log(`built the service in ${buildSeconds} s; data seeded; ${baselines.map((b) => BASELINE_LABEL[b]).join(' and ')} up and primed`);
+  const servers: MeasureContext['servers'] = { baseline: baselineServers.baseline!, 'baseline-tx': baselineServers['baseline-tx'], service: await startService(db.url, secret) };
   await checkSameAnswers(servers, users[0]!);
   await load.prime(servers.service.url, MAIN_GROUP);
-  log(`servers up (baseline ${servers.baseline.url} pid ${servers.baseline.pid}, service ${servers.service.url} pid ${servers.service.pid}); every user primed on both`);
+  const where = (s: ServerProcess | undefined) => (s ? [`${s.name} ${s.url} pid ${s.pid}`] : []);
+  log(`servers up (${[...where(servers.baseline), ...where(servers['baseline-tx']), ...where(servers.service)].join(', ')}); every user primed on each`);
   const ctx: MeasureContext = { db, load, servers };
-  describeServers = () => Object.values(ctx.servers).map((s) => s.describe());
+  describeServers = () => Object.values(ctx.servers).flatMap((s) => (s ? [s.describe()] : []));
 
   const scenarios = await runScenarios(ctx, options);
   const scale = options.scale ? await runScale(ctx, options, secret, log) : undefined;
   const lifetimePeakRssMb = {
     baseline: toMb(readMemory(servers.baseline.pid)?.peakKb),
+    baselineTx: servers['baseline-tx'] ? toMb(readMemory(servers['baseline-tx'].pid)?.peakKb) : null,
     service: toMb(readMemory(servers.service.pid)?.peakKb),
   };
   let profile: BenchReport['profile'];
   const profiled = SCENARIOS.find((s) => s.name === options.profile);
   if (profiled) {
-    log(`profile: ${profiled.label} at ${PROFILE_CONNECTIONS} connections under node --cpu-prof, the service then the baseline`);
+    // Against the baseline its ratios are against: the BEGIN/COMMIT one for a scenario with writes.
+    const against = comparedBaseline(profiled);
+    log(`profile: ${profiled.label} at ${PROFILE_CONNECTIONS} connections under node --cpu-prof, the service then the ${BASELINE_LABEL[against]}`);
     const service = await profileServer(ctx, 'service', profiled, options, secret);
-    const baseline = await profileServer(ctx, 'baseline', profiled, options, secret);
-    profile = { scenario: profiled.label, connections: PROFILE_CONNECTIONS, service, baseline };
+    const baseline = await profileServer(ctx, against, profiled, options, secret);
+    profile = { scenario: profiled.label, connections: PROFILE_CONNECTIONS, against, service, baseline };
   }
   const failures = collectFailures(
     [
@@ -248,9 +267,12 @@ async function main(): Promise<number> {
     scale,
     profile,
     failures,
+    targets: checkTargets(scenarios, lifetimePeakRssMb),
   };
   const files = writeReport(report, RESULTS_DIR, options.partial ? 'partial' : 'latest');
   process.stdout.write(`\n${renderMarkdown(report)}\n`);
+  // The summary again at the very end, where the eye lands.
+  process.stdout.write(`${renderTargets(report).join('\n')}\n\n`);
   log(`wrote ${path.relative(ROOT, files.markdown)} and ${path.relative(ROOT, files.json)}`);
   if (failures.length > 0) {
     process.stderr.write(`\n⚠ ⚠ ⚠  ${failures.length} run(s) had FAILED REQUESTS: see the top of ${path.relative(ROOT, files.markdown)}  ⚠ ⚠ ⚠\n`);

@@ -88,7 +88,8 @@ export async function runScale(ctx: MeasureContext, options: BenchOptions, secre
   const seedSeconds = Math.round((Date.now() - started) / 100) / 10;
   log(`scale: ${tableRows} rows in ${seedSeconds} s`);
   for (const size of userSizes) {
-    for (const server of Object.values(ctx.servers)) await ctx.load.prime(server.url, groupOf(size), 1);
+    // Reads only: the plain baseline and the service (the BEGIN/COMMIT baseline's reads are the same code).
+    for (const server of [ctx.servers.baseline, ctx.servers.service]) await ctx.load.prime(server.url, groupOf(size), 1);
   }
   const run = async (size: number, variant: string, query: string, durationSec: number, withBaseline: boolean): Promise<ScaleRow> => {
     const measureOptions: MeasureOptions = {
