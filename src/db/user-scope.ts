@@ -10,8 +10,9 @@ function scoped<M extends Owned>(userId: string, where: WhereOptions<Attributes<
   return where === undefined ? owner : { [Op.and]: [where, owner] };
 }
 
-// `user_id = $1` in written-out SQL: the user's id is always the first bind parameter.
-const OWNER_CONDITION = /\buser_id = \$1\b/;
+// In written-out SQL the user's id is always the first bind parameter: a statement filters on
+// `user_id = $1`, or inserts `$1` as its first column, `user_id`.
+const OWNER_CONDITION = /\buser_id = \$1\b|^\s*INSERT INTO \w+ \(user_id\b[^)]*\)\s+VALUES \(\$1\b/;
 
 /**
  * No `update` here on purpose: Sequelize 6's Model.update binds the SET values but inlines the
@@ -46,10 +47,11 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
      * Written-out SQL that returns rows (a SELECT, or an UPDATE/DELETE … RETURNING), where
      * Sequelize cannot generate the statement (keyset row comparisons, IS DISTINCT FROM, CTEs):
      * every value a bind parameter, `$1` the user's id, which the statement must use as
-     * `user_id = $1`. Columns are listed, never `*`.
+     * `user_id = $1` (an INSERT: as the value of its first column, `user_id`). Columns are
+     * listed, never `*`.
      */
     async rows<T extends object>(sql: string, bind: unknown[] = []): Promise<T[]> {
-      if (!OWNER_CONDITION.test(sql)) throw new Error('A per-user statement must filter on user_id = $1');
+      if (!OWNER_CONDITION.test(sql)) throw new Error('A per-user statement must filter on user_id = $1 (or insert it as its first column)');
       return database().query<T>(sql, { bind: [userId, ...bind], type: QueryTypes.SELECT });
     },
   };
