@@ -8,6 +8,13 @@ export const PROBLEMS = {
     description: 'The request could not be parsed: malformed JSON, or a query string that cannot be decoded.',
     example: { detail: 'The request body is not valid JSON.' },
   },
+  invalid_if_match: {
+    status: 400,
+    title: 'Invalid If-Match',
+    description:
+      'The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.',
+    example: { detail: 'If-Match: 2 is not an entity tag: ETags are quoted. Send If-Match: "2", the ETag header exactly as it was received.' },
+  },
   unauthorized: {
     status: 401,
     title: 'Authentication required',

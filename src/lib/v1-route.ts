@@ -1,6 +1,10 @@
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
-import { V1_RESPONSE_HEADERS, type HeaderObject } from './openapi-headers.js';
+import type { MiddlewareHandler } from 'hono';
+import { parseIfMatch } from './etag.js';
+import { ApiError } from './errors.js';
+import { V1_RESPONSE_HEADERS, stringHeader, type HeaderObject } from './openapi-headers.js';
 import { problemResponses, type ProblemResponseConfig, type StatusOf } from './openapi.js';
+import { declareFieldNames, type FieldNames } from './problem-response.js';
 import { PROBLEMS, type ProblemCode, type ProblemExample } from './problems.js';
 
 // The /v1 route kit: a route declares its request, its own responses and its own problems;
@@ -20,7 +24,7 @@ const VALIDATED_PROBLEMS = ['validation_failed'] as const;
 /** Problems a request header brings with it: only an operation that takes the header can answer them. */
 const HEADER_PROBLEMS = {
   'idempotency-key': ['idempotency_key_in_use', 'idempotency_key_reused'],
-  'if-match': ['precondition_failed'],
+  'if-match': ['precondition_failed', 'invalid_if_match'],
 } as const satisfies Record<string, readonly ProblemCode[]>;
 
 const SECURITY: Array<{ bearerAuth: string[] }> = [{ bearerAuth: [] }];
@@ -105,6 +109,55 @@ function validationExample(request: NonNullable<RouteConfig['request']>): Proble
 /** `a`, `a or b`, `a, b or c`. */
 const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
 
+const JSON_PATCH = 'application/json-patch+json';
+const MERGE_PATCH = 'application/merge-patch+json';
+// A media type and its parameters (`; charset=utf-8`), in the form zod-openapi's own check accepts.
+const CONTENT_TYPE = /^([^\s;]+)((?:;\s*[a-zA-Z0-9-]+=[^;]+)*)$/;
+
+/** The 415 for a body sent as something the operation does not declare, naming what it does. */
+function unsupportedMediaType(sent: string | undefined, declared: string[], headers: Record<string, string>): ApiError {
+  const accepted = orList(declared);
+  const essence = sent?.split(';')[0]!.trim().toLowerCase().slice(0, 100);
+  let detail =
+    essence === undefined ? `The request has a body but no Content-Type: send it as ${accepted}.` : `This operation takes its body as ${accepted}, not ${essence}.`;
+  if (essence !== undefined && declared.includes(essence)) {
+    detail = `The parameters of the Content-Type header cannot be parsed: send it as ${accepted}, optionally with parameters such as ; charset=utf-8.`;
+  } else if (essence === JSON_PATCH && declared.includes(MERGE_PATCH)) {
+    detail = `JSON Patch (RFC 6902, ${JSON_PATCH}) is not supported: send a JSON Merge Patch (RFC 7396), an object of the fields to change, as ${accepted}.`;
+  }
+  return new ApiError('unsupported_media_type', { detail, headers });
+}
+
+/**
+ * What the kit checks on each request of an operation before its validators run: the body's
+ * content type is exactly one the operation declares (Hono's JSON validator would take any
+ * `+json`), If-Match is a list of entity tags, and the validation hook learns the names the
+ * operation takes, so that an unknown one is answered with them.
+ */
+function requestGuard(config: V1RouteConfig): MiddlewareHandler {
+  const request = config.request ?? {};
+  const declared = Object.keys(request.body?.content ?? {}).map((type) => type.toLowerCase());
+  const takesIfMatch = headerNames(request.headers).includes('if-match');
+  const mediaSchema = Object.values(request.body?.content ?? {})[0];
+  const bodySchema = mediaSchema && 'schema' in mediaSchema ? mediaSchema.schema : undefined;
+  const names: FieldNames = {
+    ...(bodySchema instanceof z.ZodObject ? { body: Object.keys(bodySchema.shape) } : {}),
+    ...(request.query instanceof z.ZodObject ? { query: Object.keys(request.query.shape) } : {}),
+  };
+  const rejectionHeaders: Record<string, string> = config.method === 'patch' ? { 'Accept-Patch': declared.join(', ') } : {};
+  return async (c, next) => {
+    declareFieldNames(c, names);
+    if (takesIfMatch) parseIfMatch(c.req.header('if-match'));
+    if (declared.length > 0) {
+      const sent = c.req.header('content-type') || undefined;
+      // The body was read before the route runs (src/middleware/read-body.ts): this reads it from memory.
+      const ok = sent === undefined ? (await c.req.text()).length === 0 : declared.includes(CONTENT_TYPE.exec(sent)?.[1]?.toLowerCase() ?? '');
+      if (!ok) throw unsupportedMediaType(sent, declared, rejectionHeaders);
+    }
+    await next();
+  };
+}
+
 /**
  * A /v1 operation: `createRoute` plus bearer security, the problems every /v1 operation can
  * answer (and those its body, query and headers bring), each with its own example, and the
@@ -112,18 +165,22 @@ const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${ite
  */
 export function createV1Route<R extends V1RouteConfig>(config: R) {
   const { errors: _errors, responses: own, ...rest } = config;
-  const mediaTypes = Object.keys(config.request?.body?.content ?? {}).map((type) => `\`${type}\``);
-  const accepted = orList(mediaTypes);
+  const declared = Object.keys(config.request?.body?.content ?? {});
+  const accepted = orList(declared.map((type) => `\`${type}\``));
   const validation = validationExample(config.request ?? {});
   const responses: Record<string, unknown> = problemResponses(kitCodes(config), {
     path: config.path,
     headers: V1_RESPONSE_HEADERS,
     describe: {
-      unsupported_media_type: `The request body must be sent as ${accepted}.`,
+      unsupported_media_type: `The request body must be sent as ${accepted}; any other content type, including other \`+json\` types${declared.includes(MERGE_PATCH) ? ' and JSON Patch (`application/json-patch+json`, RFC 6902)' : ''}, is refused.`,
       bad_request: `The request could not be parsed: ${orList([...(config.request?.body ? ['its body is not valid JSON'] : []), ...(config.request?.query ? ['its query string cannot be decoded'] : [])])}.`,
     },
     examples: {
-      unsupported_media_type: { detail: `The request body must be sent as ${accepted.replaceAll('`', '')}.` },
+      unsupported_media_type: {
+        detail: declared.includes(MERGE_PATCH)
+          ? unsupportedMediaType(JSON_PATCH, declared, {}).detail!
+          : unsupportedMediaType('text/plain', declared, {}).detail!,
+      },
       ...(config.request?.body ? {} : { bad_request: { detail: 'The query string cannot be decoded.' } }),
       ...(validation ? { validation_failed: validation } : {}),
     },
@@ -135,6 +192,14 @@ export function createV1Route<R extends V1RouteConfig>(config: R) {
     const headers = { ...(base?.headers ?? V1_RESPONSE_HEADERS), ...(response.headers as Record<string, HeaderObject> | undefined) };
     responses[status] = { ...base, ...response, headers };
   }
-  const route = createRoute({ ...rest, security: SECURITY, responses: responses as R['responses'] });
+  // RFC 5789 §2.2: a 415 to a PATCH says which patch formats the resource takes.
+  const unsupported = responses['415'] as ProblemResponseConfig | undefined;
+  if (unsupported && config.method === 'patch') {
+    unsupported.headers = { ...unsupported.headers, 'Accept-Patch': stringHeader('The patch formats this operation accepts (RFC 5789).', { maxLength: 256 }) };
+  }
+  const guard = requestGuard(config);
+  const routeMiddleware = (rest as { middleware?: MiddlewareHandler | MiddlewareHandler[] }).middleware;
+  const middleware = [guard, ...(routeMiddleware === undefined ? [] : Array.isArray(routeMiddleware) ? routeMiddleware : [routeMiddleware])];
+  const route = createRoute({ ...rest, middleware, security: SECURITY, responses: responses as R['responses'] });
   return route as unknown as V1Route<R> & { getRoutingPath(): ReturnType<typeof route.getRoutingPath> };
 }

@@ -214,7 +214,8 @@ describe('createV1Route', () => {
     expect(Object.keys(plain.responses).sort()).toEqual(['200', '401', '409', '429', '500', '503']);
     const headers = z.object({ 'idempotency-key': z.string().optional(), 'if-match': z.string().optional() });
     const write = createV1Route({ method: 'delete', path: '/v1/plain/{id}', request: { headers }, responses: { 204: { description: 'Deleted.' } } });
-    expect(Object.keys(write.responses).sort()).toEqual(['204', '401', '408', '409', '412', '413', '422', '429', '500', '503']);
+    expect(Object.keys(write.responses).sort()).toEqual(['204', '400', '401', '408', '409', '412', '413', '422', '429', '500', '503']);
+    expect(write.responses[400].content['application/problem+json'].example).toMatchObject({ code: 'invalid_if_match' });
     expect(Object.keys(write.responses[409].content['application/problem+json'].examples ?? {})).toEqual(['conflict', 'idempotency_key_in_use']);
   });
 

@@ -263,6 +263,7 @@ export interface components {
              * @description A stable machine-readable code; branch on this, not on `title` or `detail`.
              *
              *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded.
+             *     - `invalid_if_match` (400): The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
              *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
              *     - `not_found` (404): No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.
              *     - `method_not_allowed` (405): The path exists but does not accept this method; the `Allow` header lists the methods it does accept.
@@ -280,7 +281,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -1072,13 +1073,13 @@ export interface operations {
                 cursor?: string;
                 /** @description Only done (`true`) or not done (`false`) todos. */
                 completed?: boolean;
-                /** @description Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves). */
+                /** @description Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves), such as `milk`. */
                 q?: string;
-                /** @description Only todos due strictly before this time (todos with no `due_at` are left out). */
+                /** @description Only todos due strictly before this time (todos with no `due_at` are left out). An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
                 due_before?: string;
-                /** @description Only todos due strictly after this time (todos with no `due_at` are left out). */
+                /** @description Only todos due strictly after this time (todos with no `due_at` are left out). An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
                 due_after?: string;
-                /** @description Only todos changed at or after this time: for incremental sync. */
+                /** @description Only todos changed at or after this time: for incremental sync. An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
                 updated_since?: string;
                 /** @description Only these priorities: one value or a comma-separated list (`high,urgent`). */
                 priority?: string;
@@ -1324,7 +1325,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write. */
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1498,7 +1499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body must be sent as `application/json`. (`unsupported_media_type`) */
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -1517,7 +1518,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The request body must be sent as application/json.",
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
                      *       "instance": "/v1/todos",
                      *       "code": "unsupported_media_type",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -1642,7 +1643,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description An `ETag` from an earlier read: when it still matches, the answer is 304 with no body. */
+                /** @description An `ETag` from an earlier read, quoted as it was received (`"1"`): when it still matches, the answer is 304 with no body. */
                 "if-none-match"?: string;
             };
             path: {
@@ -1903,9 +1904,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write if the todo is still at this `ETag` (or `*`: if it exists). A stale tag is a 412 and nothing changes. Weak tags never match. A todo that is not the caller's is a 404 first. */
+                /** @description Only write if the todo is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A todo that is not the caller's is a 404 first. */
                 "if-match"?: string;
-                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write. */
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -1932,6 +1933,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invalid-if-match",
+                     *       "title": "Invalid If-Match",
+                     *       "status": 400,
+                     *       "detail": "If-Match: 2 is not an entity tag: ETags are quoted. Send If-Match: \"2\", the ETag header exactly as it was received.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "invalid_if_match",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
@@ -2215,9 +2244,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write if the todo is still at this `ETag` (or `*`: if it exists). A stale tag is a 412 and nothing changes. Weak tags never match. A todo that is not the caller's is a 404 first. */
+                /** @description Only write if the todo is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A todo that is not the caller's is a 404 first. */
                 "if-match"?: string;
-                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write. */
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
                 "idempotency-key"?: string;
             };
             path: {
@@ -2255,7 +2284,12 @@ export interface operations {
                     "application/json": components["schemas"]["Todo"];
                 };
             };
-            /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             */
             400: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -2269,17 +2303,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "/problems/bad-request",
-                     *       "title": "Bad request",
-                     *       "status": 400,
-                     *       "detail": "The request body is not valid JSON.",
-                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
-                     *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2449,7 +2472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body must be sent as `application/merge-patch+json` or `application/json`. (`unsupported_media_type`) */
+            /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
@@ -2460,6 +2483,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
+                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    "Accept-Patch": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2468,7 +2493,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The request body must be sent as application/merge-patch+json or application/json.",
+                     *       "detail": "JSON Patch (RFC 6902, application/json-patch+json) is not supported: send a JSON Merge Patch (RFC 7396), an object of the fields to change, as application/merge-patch+json or application/json.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "unsupported_media_type",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -30,9 +30,23 @@ const DescriptionSchema = z
   .nullable()
   .openapi({ maxLength: 8192, description: 'Free text, up to 8192 characters, stored as sent; `null` when there is none.', example: 'The barista kind, two cartons.' });
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ]((?:[01]\d|2[0-3]):[0-5]\d)(:[0-5]\d(?:\.\d{1,9})?)?$/;
+const OFFSET_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** What to send instead of a value that is not an RFC 3339 date-time with an offset: the caller's own date or time, completed. */
+function dateTimeMessage(input: unknown): string {
+  const like = (example: string) => `an RFC 3339 date-time with a time zone offset, such as ${example} (UTC) or ${example.slice(0, -1)}+01:00`;
+  if (typeof input === 'string' && DATE.test(input)) return `A date alone is not enough: send ${like(`${input}T10:00:00Z`)}.`;
+  const local = typeof input === 'string' ? LOCAL_DATE_TIME.exec(input) : null;
+  if (local) return `The time has no offset: send ${like(`${local[1]}T${local[2]}${local[3] ?? ':00'}Z`)}.`;
+  if (typeof input === 'string' && OFFSET_DATE_TIME.test(input)) return 'No such date or time (check the day of the month, the hour and the offset).';
+  return `Must be ${like('2026-12-24T10:00:00Z')}.`;
+}
+
 const DateTimeInput = z.iso
-  .datetime({ offset: true })
-  .max(64)
+  .datetime({ offset: true, error: (issue) => dateTimeMessage(issue.input) })
+  .max(64, 'Must be at most 64 characters.')
   .transform((s) => new Date(s))
   .refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, 'Must be between the years 0001 and 9999.');
 
@@ -125,8 +139,7 @@ const queryTimestamp = (name: string, description: string) =>
     type: 'string',
     format: 'date-time',
     maxLength: 64,
-    description,
-    example: '2026-12-01T00:00:00Z',
+    description: `${description} An RFC 3339 date-time with an offset, such as \`2026-12-01T00:00:00Z\`.`,
   });
 
 export const ListTodosQuerySchema = z.strictObject({
@@ -150,14 +163,14 @@ export const ListTodosQuerySchema = z.strictObject({
     .enum(['true', 'false'], { error: 'Must be true or false.' })
     .transform((v) => v === 'true')
     .optional()
-    .openapi({ param: { name: 'completed', in: 'query' }, type: 'boolean', description: 'Only done (`true`) or not done (`false`) todos.', example: false }),
+    .openapi({ param: { name: 'completed', in: 'query' }, type: 'boolean', description: 'Only done (`true`) or not done (`false`) todos.' }),
   q: z
     .string()
     .min(1)
     .max(200)
     .refine(storableText, STORABLE_MESSAGE)
     .optional()
-    .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves).', example: 'milk' }),
+    .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves), such as `milk`.' }),
   due_before: queryTimestamp('due_before', 'Only todos due strictly before this time (todos with no `due_at` are left out).'),
   due_after: queryTimestamp('due_after', 'Only todos due strictly after this time (todos with no `due_at` are left out).'),
   updated_since: queryTimestamp('updated_since', 'Only todos changed at or after this time: for incremental sync.'),
@@ -181,7 +194,6 @@ export const ListTodosQuerySchema = z.strictObject({
       maxLength: 64,
       pattern: '^(none|low|medium|high|urgent)(,(none|low|medium|high|urgent))*$',
       description: 'Only these priorities: one value or a comma-separated list (`high,urgent`).',
-      example: 'high,urgent',
     }),
   sort: z
     .enum(SORTS, { error: `Must be one of ${SORTS.join(', ')}.` })
@@ -200,7 +212,7 @@ export const IfNoneMatchHeaderSchema = z.object({
     .string()
     .max(1024)
     .optional()
-    .openapi({ param: { name: 'if-none-match', in: 'header' }, description: 'An `ETag` from an earlier read: when it still matches, the answer is 304 with no body.', example: '"1"' }),
+    .openapi({ param: { name: 'if-none-match', in: 'header' }, description: 'An `ETag` from an earlier read, quoted as it was received (`"1"`): when it still matches, the answer is 304 with no body.' }),
 });
 
 const IfMatchHeader = z
@@ -210,8 +222,7 @@ const IfMatchHeader = z
   .openapi({
     param: { name: 'if-match', in: 'header' },
     description:
-      'Only write if the todo is still at this `ETag` (or `*`: if it exists). A stale tag is a 412 and nothing changes. Weak tags never match. A todo that is not the caller\'s is a 404 first.',
-    example: '"3"',
+      'Only write if the todo is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A todo that is not the caller\'s is a 404 first.',
   });
 
 // The pattern alone bounds the length, so a bad key gets one message, not two.
@@ -223,8 +234,7 @@ const IdempotencyKeyHeader = z
     param: { name: 'idempotency-key', in: 'header' },
     maxLength: 255,
     description:
-      'Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID) per logical write.',
-    example: '5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a',
+      'Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write.',
   });
 
 export const CreateHeadersSchema = z.object({ 'idempotency-key': IdempotencyKeyHeader });
