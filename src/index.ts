@@ -21,9 +21,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(
 try {
   const running = await startServer(config);
   const devTokens = !config.authJwtSecret && !config.authJwksUrl;
-  const hint = devTokens ? '; get a token with: npm run token -- --email you@example.com' : '';
+  // The exact command for this server: a token signed for another DATA_DIR's secret is a 401.
+  const tokenCommand = devTokens ? (await import('./lib/dev-secret.js')).devTokenCommand(config) : undefined;
+  const hint = tokenCommand ? `; get a token with: ${tokenCommand}` : '';
   logger.info(
-    { url: running.url, docs: `${running.url}/docs`, embedded_database: Boolean(running.embedded), dev_tokens: devTokens },
+    { url: running.url, docs: `${running.url}/docs`, embedded_database: Boolean(running.embedded), dev_tokens: devTokens, token_command: tokenCommand },
     `Todo API listening on ${running.url} (docs: ${running.url}/docs)${hint}`,
   );
   let signalled = false;

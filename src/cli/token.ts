@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { env, type Env } from '../env.js';
-import { loadOrCreateDevSecret } from '../lib/dev-secret.js';
+import { devSecretPath, loadOrCreateDevSecret } from '../lib/dev-secret.js';
 import { isPlausibleEmail } from '../lib/email.js';
 
 // `npm run token -- --email you@example.com [--sub id] [--ttl 1h]`: a development token for
@@ -10,7 +11,9 @@ import { isPlausibleEmail } from '../lib/email.js';
 const USAGE = `Usage: npm run token -- --email you@example.com [--sub <subject>] [--ttl 1h]
   --email  the token's email claim
   --sub    the token's subject (default: dev|<email>, so the same email is the same user)
-  --ttl    lifetime: a number with s, m, h or d (default 1h)`;
+  --ttl    lifetime: a number with s, m, h or d (default 1h)
+Signs with AUTH_JWT_SECRET, or else the development secret in DATA_DIR (default ./data): run it
+with the server's DATA_DIR, as the server prints at start-up (DATA_DIR=... npm run -s token -- ...).`;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -66,7 +69,14 @@ try {
   const config = env();
   assertDevelopmentSigning(config);
   const request = parseRequest(process.argv.slice(2));
+  const fresh = !config.authJwtSecret && !existsSync(devSecretPath(config.dataDir));
   const secret = config.authJwtSecret ?? loadOrCreateDevSecret(config.dataDir);
+  // On stderr, so that TOKEN=$(npm run -s token ...) still captures just the token.
+  if (fresh) {
+    process.stderr.write(
+      `No development secret in ${config.dataDir} yet, so a new one was made: only a server with this DATA_DIR accepts the token. A server started with another DATA_DIR prints the command for it.\n`,
+    );
+  }
   process.stdout.write(`${await signToken(config, request, secret)}\n`);
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from './paths.js';
 
 // The local development signing secret: used by the server and `npm run token` when no auth is configured.
 
@@ -34,4 +35,26 @@ function createOnce(file: string, content: string): void {
   } finally {
     unlinkSync(temporary);
   }
+}
+
+/** A value as one shell word: as is when it is plain, else single-quoted. */
+const shellWord = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * The exact `npm run token` command whose tokens a development server with these settings accepts:
+ * it carries the server's DATA_DIR (where the secret is) unless it is the default that `npm run`
+ * resolves from the project root, and the issuer and audience the server checks.
+ */
+export function devTokenCommand(
+  settings: { dataDir: string; authIssuer?: string | undefined; authAudience?: string | undefined },
+  email = 'you@example.com',
+): string {
+  const relative = path.relative(projectRoot, settings.dataDir);
+  const dataDir = relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? settings.dataDir : relative;
+  const variables = [
+    ...(dataDir === 'data' ? [] : [`DATA_DIR=${shellWord(dataDir)}`]),
+    ...(settings.authIssuer ? [`AUTH_ISSUER=${shellWord(settings.authIssuer)}`] : []),
+    ...(settings.authAudience ? [`AUTH_AUDIENCE=${shellWord(settings.authAudience)}`] : []),
+  ];
+  return [...variables, 'npm run -s token -- --email', shellWord(email)].join(' ');
 }

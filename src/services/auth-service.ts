@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { Env } from '../env.js';
-import { devSecretPath, loadOrCreateDevSecret } from '../lib/dev-secret.js';
+import { devSecretPath, devTokenCommand, loadOrCreateDevSecret } from '../lib/dev-secret.js';
 import { isPlausibleEmail } from '../lib/email.js';
 import { ApiError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -60,7 +60,7 @@ export function createAuthenticator(config: Env): Authenticate {
           cause: error.cause,
         });
       }
-      throw unauthorized(rejection(error), error);
+      throw unauthorized(rejection(error, config), error);
     }
     const who = identity(payload);
     remember(token, who, payload.exp);
@@ -87,11 +87,20 @@ function unauthorized(detail: string, cause?: unknown): ApiError {
   return new ApiError('unauthorized', { detail, cause, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
 }
 
+/** Local development: no auth configured, so tokens are checked against the secret in DATA_DIR. */
+const usesDevelopmentSecret = (config: Env) => !config.authJwtSecret && !config.authJwksUrl && !config.isProduction;
+
 /** A safe, specific reason for a rejected token: never the token, never a key. */
-function rejection(error: unknown): string {
+function rejection(error: unknown, config: Env): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired.';
   if (error instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted.";
-  if (error instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is not valid.";
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    // Most often a token made for another DATA_DIR's secret: say which command makes one for this server.
+    if (usesDevelopmentSecret(config)) {
+      return `The token's signature is not valid. This development server checks tokens against the secret in ${devSecretPath(config.dataDir)}; get one with: ${devTokenCommand(config)}`;
+    }
+    return "The token's signature is not valid.";
+  }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return 'The token is not signed by a trusted key.';
   }
@@ -146,15 +155,15 @@ function createVerifier(config: Env): Verify {
     const keys = remoteKeySet(new URL(config.authJwksUrl));
     return async (token) => (await jwtVerify(token, keys, { ...claims, algorithms: JWKS_ALGORITHMS })).payload;
   }
-  const secret = new TextEncoder().encode(config.authJwtSecret ?? developmentSecret(config.dataDir));
+  const secret = new TextEncoder().encode(config.authJwtSecret ?? developmentSecret(config));
   return async (token) => (await jwtVerify(token, secret, { ...claims, algorithms: SECRET_ALGORITHMS })).payload;
 }
 
-function developmentSecret(dataDir: string): string {
-  const secret = loadOrCreateDevSecret(dataDir);
+function developmentSecret(config: Env): string {
+  const secret = loadOrCreateDevSecret(config.dataDir);
   logger.warn(
-    { secret_file: devSecretPath(dataDir) },
-    'No AUTH_JWT_SECRET or AUTH_JWKS_URL: verifying tokens with the local development secret; `npm run token -- --email you@example.com` prints one',
+    { secret_file: devSecretPath(config.dataDir) },
+    `No AUTH_JWT_SECRET or AUTH_JWKS_URL: verifying tokens with the local development secret; \`${devTokenCommand(config)}\` prints one`,
   );
   return secret;
 }

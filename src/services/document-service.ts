@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -7,18 +8,29 @@ import type { AppOpenAPI } from '../lib/types.js';
 
 type OpenAPIDocument = ReturnType<typeof buildOpenAPIDocument>;
 
-export interface RenderedDocument {
-  document: OpenAPIDocument;
-  yaml: string;
+/** A strong ETag from the bytes themselves (SHA-256): equal content, equal tag, in every instance and release. */
+export function contentEtag(body: string | Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url')}"`;
 }
 
-/** An app's OpenAPI document and its YAML, rendered on first use: the same one `npm run openapi` commits. */
+export interface RenderedDocument {
+  document: OpenAPIDocument;
+  /** The document as JSON text, as /openapi.json sends it, and its ETag. */
+  json: string;
+  jsonEtag: string;
+  yaml: string;
+  yamlEtag: string;
+}
+
+/** An app's OpenAPI document, as JSON and YAML, rendered on first use: the same one `npm run openapi` commits. */
 export function documentRenderer(app: AppOpenAPI): () => RenderedDocument {
   let rendered: RenderedDocument | undefined;
   return () => {
     if (!rendered) {
       const document = buildOpenAPIDocument(app);
-      rendered = { document, yaml: toYaml(document) };
+      const json = JSON.stringify(document);
+      const yaml = toYaml(document);
+      rendered = { document, json, jsonEtag: contentEtag(json), yaml, yamlEtag: contentEtag(yaml) };
     }
     return rendered;
   };
@@ -39,15 +51,22 @@ const ASSETS: Record<string, { type: string; read: () => Buffer | string }> = {
   'swagger-initializer.js': { type: 'text/javascript; charset=utf-8', read: () => INITIALIZER },
 };
 
-const assetCache = new Map<string, { type: string; body: Buffer | string }>();
+export interface DocsAsset {
+  type: string;
+  body: Buffer | string;
+  etag: string;
+}
 
-/** A docs asset by file name, or undefined when there is no such asset. */
-export function docsAsset(name: string): { type: string; body: Buffer | string } | undefined {
+const assetCache = new Map<string, DocsAsset>();
+
+/** A docs asset by file name (read once, with its ETag), or undefined when there is no such asset. */
+export function docsAsset(name: string): DocsAsset | undefined {
   const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!asset) return undefined;
   let cached = assetCache.get(name);
   if (!cached) {
-    cached = { type: asset.type, body: asset.read() };
+    const body = asset.read();
+    cached = { type: asset.type, body, etag: contentEtag(body) };
     assetCache.set(name, cached);
   }
   return cached;

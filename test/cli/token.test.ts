@@ -7,11 +7,12 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CurrentUser } from '../../clients/typescript/src/types.js';
 import { env } from '../../src/env.js';
+import { devTokenCommand } from '../../src/lib/dev-secret.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { checkedFetch } from '../helpers/contract.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { bearer } from '../helpers/tokens.js';
+import { bearer, newSubject, signToken } from '../helpers/tokens.js';
 
 // `npm run token`: run as its own process, the way a developer runs it.
 
@@ -59,7 +60,8 @@ afterAll(async () => {
 describe('with no auth configuration (local development)', () => {
   it('prints a token for the development secret in DATA_DIR that the server accepts', async () => {
     const result = await token(['--email', 'dev.one@example.com'], { DATA_DIR: dataDir, NODE_ENV: 'development' });
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // No request has reached the server yet, so the command makes the secret, and says where (on stderr: $(...) captures only the token).
+    expect(result).toMatchObject({ code: 0, stderr: `No development secret in ${dataDir} yet, so a new one was made: only a server with this DATA_DIR accepts the token. A server started with another DATA_DIR prints the command for it.\n` });
     const printed = result.stdout.trim();
     expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const res = await checkedFetch(`${serverUrl}/v1/me`, bearer(printed));
@@ -77,6 +79,7 @@ describe('with no auth configuration (local development)', () => {
   it('gives the same subject for the same email, so repeated calls are the same user', async () => {
     const vars = { DATA_DIR: dataDir, NODE_ENV: 'development' };
     const [a, b] = await Promise.all([token(['--email', 'same@example.com'], vars), token(['--email', 'same@example.com'], vars)]);
+    expect([a.stderr, b.stderr]).toEqual(['', '']);
     expect(decodeJwt(a.stdout.trim()).sub).toBe('dev|same@example.com');
     expect(decodeJwt(b.stdout.trim()).sub).toBe('dev|same@example.com');
     const ids = await Promise.all([a, b].map(async (r) => (await json<CurrentUser>(await checkedFetch(`${serverUrl}/v1/me`, bearer(r.stdout.trim())))).id));
@@ -153,5 +156,51 @@ describe('where it must refuse', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/AUTH_JWKS_URL/);
+  });
+});
+
+// Issue 11, item 2: the token command has to use the server's DATA_DIR, and the server says how.
+describe("the server tells which token command matches its DATA_DIR", () => {
+  const TOKEN_COMMAND = () => `DATA_DIR=${dataDir} npm run -s token -- --email you@example.com`;
+
+  it('prints the exact command at start-up, with its DATA_DIR, and that command run as printed makes a token it accepts', async () => {
+    const listening = server.logs.find((entry) => String(entry.msg).startsWith('Todo API listening'));
+    expect(listening?.msg).toContain(`; get a token with: ${TOKEN_COMMAND()}`);
+    expect(listening?.token_command).toBe(TOKEN_COMMAND());
+    // Run in a shell exactly as printed, from an environment with no DATA_DIR of its own.
+    const shellEnv: Record<string, string | undefined> = { ...process.env, ...NO_AUTH };
+    delete shellEnv.DATA_DIR;
+    const { stdout } = await run('bash', ['-c', String(listening?.token_command)], { cwd: projectRoot, env: shellEnv });
+    const res = await checkedFetch(`${serverUrl}/v1/me`, bearer(stdout.trim()));
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ email: 'you@example.com' });
+  });
+
+  it("answers a token signed with another secret with a 401 whose detail names this server's command", async () => {
+    const foreign = await signToken({ sub: newSubject('foreign'), email: 'foreign@example.com' }, { secret: 'another-secret-of-at-least-32-characters!' });
+    const res = await checkedFetch(`${serverUrl}/v1/me`, bearer(foreign));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await json(res)).toMatchObject({
+      code: 'unauthorized',
+      detail: `The token's signature is not valid. This development server checks tokens against the secret in ${path.join(dataDir, 'dev-jwt-secret')}; get one with: ${TOKEN_COMMAND()}`,
+    });
+  });
+
+  it('says nothing about npm run token when the server has a configured secret', async () => {
+    const foreign = await signToken({ sub: newSubject('foreign') }, { secret: 'another-secret-of-at-least-32-characters!' });
+    const res = await t.request('/v1/me', bearer(foreign));
+    expect(res.status).toBe(401);
+    expect(await json(res)).toMatchObject({ detail: "The token's signature is not valid." });
+  });
+
+  it.each([
+    ['the default folder', { dataDir: path.join(projectRoot, 'data') }, 'npm run -s token -- --email you@example.com'],
+    ['a folder in the project', { dataDir: path.join(projectRoot, 'data-b') }, 'DATA_DIR=data-b npm run -s token -- --email you@example.com'],
+    ['a folder elsewhere', { dataDir: '/tmp/x' }, 'DATA_DIR=/tmp/x npm run -s token -- --email you@example.com'],
+    ['a folder with a space', { dataDir: "/tmp/my data's" }, "DATA_DIR='/tmp/my data'\\''s' npm run -s token -- --email you@example.com"],
+    ['an issuer and an audience', { dataDir: '/tmp/x', authIssuer: 'https://auth.local', authAudience: 'todo api' }, "DATA_DIR=/tmp/x AUTH_ISSUER=https://auth.local AUTH_AUDIENCE='todo api' npm run -s token -- --email you@example.com"],
+  ])('the command for %s', (_name, settings, command) => {
+    expect(devTokenCommand(settings)).toBe(command);
   });
 });

@@ -41,14 +41,56 @@ describe('health', () => {
       // The database stops taking connections, and the app's open ones are cut.
       await asAdmin(`ALTER DATABASE ${t.db.name} ALLOW_CONNECTIONS false`);
       await asAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${t.db.name}' AND application_name = 'todo-api'`);
-      // The database really is out of the app's reach: readiness says so.
+      // The database really is out of the app's reach: readiness says so (no earlier result was cached).
       expect((await t.request('/health/ready')).status).toBe(503);
       await live();
     } finally {
       await asAdmin(`ALTER DATABASE ${t.db.name} ALLOW_CONNECTIONS true`);
     }
-    expect((await t.request('/health/ready')).status).toBe(200);
+    // A readiness result is served for up to about a second: the 503 above turns back to 200 by then.
+    expect(await readyWithin(3000, 200)).toBeLessThan(2500);
   });
+
+  it('100 concurrent readiness probes send at most a couple of statements (issue 11, item 10)', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past any cached result
+    const spy = spyOnStatements();
+    spy.install();
+    let answers: Response[];
+    try {
+      answers = await Promise.all(Array.from({ length: 100 }, () => t.request('/health/ready')));
+    } finally {
+      spy.restore();
+    }
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 200));
+    expect(spy.sent.length).toBeGreaterThanOrEqual(1);
+    expect(spy.sent.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a readiness result is never older than about a second: 503 within ~1-2 s of the database going away, and back (issue 11, item 10)', async () => {
+    expect((await t.request('/health/ready')).status).toBe(200);
+    try {
+      await asAdmin(`ALTER DATABASE ${t.db.name} ALLOW_CONNECTIONS false`);
+      await asAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${t.db.name}' AND application_name = 'todo-api'`);
+      const down = await readyWithin(5000, 503);
+      console.log(`readiness turned 503 ${down} ms after the database went away`);
+      expect(down).toBeLessThan(2500);
+    } finally {
+      await asAdmin(`ALTER DATABASE ${t.db.name} ALLOW_CONNECTIONS true`);
+    }
+    const up = await readyWithin(5000, 200);
+    console.log(`readiness turned 200 ${up} ms after the database came back`);
+    expect(up).toBeLessThan(2500);
+  });
+
+  /** Polls /health/ready every 50 ms until it answers `status`; how long that took. */
+  async function readyWithin(maxMs: number, status: number): Promise<number> {
+    const start = performance.now();
+    while (performance.now() - start < maxMs) {
+      if ((await t.request('/health/ready')).status === status) return Math.round(performance.now() - start);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`/health/ready did not answer ${status} within ${maxMs} ms`);
+  }
 
   it('ready answers 200 when the database answers and every migration ran', async () => {
     const res = await t.request('/health/ready');

@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers and every migration has run; otherwise 503 problem details that say which check failed. It also turns 503 as soon as a graceful shutdown starts, so a load balancer stops sending traffic.
+         * @description Answers 200 when the database answers and every migration has run; otherwise 503 problem details that say which check failed. It also turns 503 as soon as a graceful shutdown starts, so a load balancer stops sending traffic. The database is asked at most once a second, however many probes arrive: concurrent probes share one check, and a result is served again until it is about a second old.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -621,7 +621,10 @@ export interface operations {
     getOpenAPIJson: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds, quoted as it was received: when it is still the current one, the answer is 304 with no body. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -632,10 +635,55 @@ export interface operations {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `no-cache`. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OpenAPIDocument"];
+                };
+            };
+            /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
+            304: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `no-cache`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/openapi.json",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "header.if-none-match",
+                     *           "message": "Too big: expected string to have <=1024 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
@@ -665,7 +713,10 @@ export interface operations {
     getOpenAPIYaml: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds, quoted as it was received: when it is still the current one, the answer is 304 with no body. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -676,10 +727,55 @@ export interface operations {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `no-cache`. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/yaml": string;
+                };
+            };
+            /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
+            304: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `no-cache`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/openapi.yaml",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "header.if-none-match",
+                     *           "message": "Too big: expected string to have <=1024 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
@@ -753,7 +849,10 @@ export interface operations {
     getDocsAsset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds, quoted as it was received: when it is still the current one, the answer is 304 with no body. */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description A file of the Swagger UI page. */
                 asset: string;
@@ -767,6 +866,10 @@ export interface operations {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
                     "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `public, max-age=86400`. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -774,6 +877,19 @@ export interface operations {
                     "text/javascript": string;
                     "image/png": string;
                 };
+            };
+            /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
+            304: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    ETag: string;
+                    /** @description `public, max-age=86400`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
@@ -792,6 +908,34 @@ export interface operations {
                      *       "instance": "/docs/swagger-ui.css.map",
                      *       "code": "not_found",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/docs/swagger-ui.css.map",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "header.if-none-match",
+                     *           "message": "Too big: expected string to have <=1024 characters"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -26,7 +26,7 @@ export const ready = createRoute({
   tags,
   summary: 'Readiness probe',
   description:
-    'Answers 200 when the database answers and every migration has run; otherwise 503 problem details that say which check failed. It also turns 503 as soon as a graceful shutdown starts, so a load balancer stops sending traffic.',
+    'Answers 200 when the database answers and every migration has run; otherwise 503 problem details that say which check failed. It also turns 503 as soon as a graceful shutdown starts, so a load balancer stops sending traffic. The database is asked at most once a second, however many probes arrive: concurrent probes share one check, and a result is served again until it is about a second old.',
   responses: {
     200: { description: 'Ready to serve traffic.', headers, content: { 'application/json': { schema: ReadinessSchema } } },
     ...problemResponses(['internal_error', 'service_unavailable'], { path: '/health/ready' }),

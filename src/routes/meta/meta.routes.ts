@@ -1,10 +1,28 @@
 import { createRoute } from '@hono/zod-openapi';
 import { problemResponses } from '../../lib/openapi.js';
-import { REQUEST_ID_HEADER } from '../../lib/openapi-headers.js';
-import { DocsAssetParamsSchema, HtmlSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema, TextFileSchema } from './meta.schemas.js';
+import { REQUEST_ID_HEADER, stringHeader } from '../../lib/openapi-headers.js';
+import { DocsAssetParamsSchema, HtmlSchema, IfNoneMatchHeaderSchema, OpenAPIDocumentSchema, ProblemPageParamsSchema, TextFileSchema } from './meta.schemas.js';
 
 const tags = ['Operations'];
 const headers = { 'X-Request-Id': REQUEST_ID_HEADER };
+
+/** The headers of a file that carries a content ETag, on its 200 and its 304. */
+const cached = (cacheControl: string) => ({
+  ...headers,
+  ETag: stringHeader('A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.', { maxLength: 64 }),
+  'Cache-Control': stringHeader(`\`${cacheControl}\`.`, { maxLength: 64 }),
+});
+
+const notModified = (cacheControl: string) => ({
+  description: 'Not modified: `If-None-Match` holds the current `ETag`. No body.',
+  headers: cached(cacheControl),
+});
+
+const badHeader = (path: string) =>
+  problemResponses(['validation_failed'], {
+    path,
+    examples: { validation_failed: { detail: 'One or more fields are invalid; see errors.', errors: [{ path: 'header.if-none-match', message: 'Too big: expected string to have <=1024 characters' }] } },
+  });
 
 export const openapiJson = createRoute({
   method: 'get',
@@ -13,8 +31,11 @@ export const openapiJson = createRoute({
   tags,
   summary: 'The OpenAPI document (JSON)',
   description: 'This document, as JSON. It is the same document the repository commits at `openapi/openapi.yaml`.',
+  request: { headers: IfNoneMatchHeaderSchema },
   responses: {
-    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/json': { schema: OpenAPIDocumentSchema } } },
+    200: { description: 'The OpenAPI 3.1 document.', headers: cached('no-cache'), content: { 'application/json': { schema: OpenAPIDocumentSchema } } },
+    304: notModified('no-cache'),
+    ...badHeader('/openapi.json'),
     ...problemResponses(['internal_error'], { path: '/openapi.json' }),
   },
 });
@@ -26,8 +47,11 @@ export const openapiYaml = createRoute({
   tags,
   summary: 'The OpenAPI document (YAML)',
   description: 'This document, as YAML: byte for byte the file the repository commits at `openapi/openapi.yaml`.',
+  request: { headers: IfNoneMatchHeaderSchema },
   responses: {
-    200: { description: 'The OpenAPI 3.1 document.', headers, content: { 'application/yaml': { schema: TextFileSchema } } },
+    200: { description: 'The OpenAPI 3.1 document.', headers: cached('no-cache'), content: { 'application/yaml': { schema: TextFileSchema } } },
+    304: notModified('no-cache'),
+    ...badHeader('/openapi.yaml'),
     ...problemResponses(['internal_error'], { path: '/openapi.yaml' }),
   },
 });
@@ -52,17 +76,19 @@ export const docsAsset = createRoute({
   tags,
   summary: 'A Swagger UI file',
   description: 'The scripts, styles and icon of the Swagger UI page, from the `swagger-ui-dist` package.',
-  request: { params: DocsAssetParamsSchema },
+  request: { params: DocsAssetParamsSchema, headers: IfNoneMatchHeaderSchema },
   responses: {
     200: {
       description: 'The file.',
-      headers,
+      headers: cached('public, max-age=86400'),
       content: {
         'text/css': { schema: TextFileSchema },
         'text/javascript': { schema: TextFileSchema },
         'image/png': { schema: TextFileSchema.openapi({ format: 'binary' }) },
       },
     },
+    304: notModified('public, max-age=86400'),
+    ...badHeader('/docs/{asset}'),
     ...problemResponses(['not_found', 'internal_error'], { path: '/docs/{asset}', examples: { not_found: { detail: 'There is no docs file "swagger-ui.css.map".' } } }),
   },
 });

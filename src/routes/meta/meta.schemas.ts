@@ -25,3 +25,14 @@ export const ProblemPageParamsSchema = z.object({
     example: 'validation-failed',
   }),
 });
+
+export const IfNoneMatchHeaderSchema = z.object({
+  'if-none-match': z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({
+      param: { name: 'if-none-match', in: 'header' },
+      description: 'The `ETag` of the copy the client holds, quoted as it was received: when it is still the current one, the answer is 304 with no body.',
+    }),
+});
