@@ -12,7 +12,7 @@ function scoped<M extends Owned>(userId: string, where: WhereOptions<Attributes<
 
 // In written-out SQL the user's id is always the first bind parameter: a statement filters on
 // `user_id = $1`, or inserts `$1` as its first column, `user_id`.
-const OWNER_CONDITION = /\buser_id = \$1\b|^\s*INSERT INTO \w+ \(user_id\b[^)]*\)\s+VALUES \(\$1\b/;
+const OWNER_CONDITION = /\buser_id = \$1\b|^\s*INSERT INTO \w+ \(user_id\b[^)]*\)\s+(?:VALUES \(|SELECT )\$1\b/;
 
 /**
  * No `update` here on purpose: Sequelize 6's Model.update binds the SET values but inlines the

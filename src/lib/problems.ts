@@ -54,6 +54,13 @@ export const PROBLEMS = {
     description: 'A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.',
     example: { detail: 'A request with this Idempotency-Key is still in progress; retry shortly to get its response.' },
   },
+  limit_reached: {
+    status: 409,
+    title: 'Limit reached',
+    description:
+      'The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller\'s usage (`usage`). Nothing was changed: delete some, then retry.',
+    example: { detail: 'You have 100000 todos, the most one user may have (limits.todos in GET /v1/me). Delete some to create more. Nothing was changed.' },
+  },
   precondition_failed: {
     status: 412,
     title: 'Precondition failed',

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
 import { TODO_COLUMNS, Todo, type TodoRow } from '../db/models/index.js';
 import { BindParameters, ownedBy } from '../db/user-scope.js';
+import { ApiError } from '../lib/errors.js';
 import { explainNoMatch, notFound, versionCondition, type ExpectedVersions } from './conditional-write.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -55,11 +56,19 @@ const COLUMNS = TODO_COLUMNS.join(', ');
 // 344 µs against 150 µs for the written SELECT; create 721 µs against 376 µs), which the bench's
 // targets cannot afford. Rarer statements (delete, the re-read that tells 404 from 412) use the
 // model API through the same accessor.
+
+// The quota check is part of the INSERT: it inserts only while the caller's todo count (kept in
+// their user row by triggers, migration 2026.12.01T13.10.00) is under the limit, so it reads one
+// row instead of counting. FOR UPDATE makes concurrent creates of one user wait for each other and
+// read the count the previous one left, so two creates at limit - 1 cannot both succeed.
 const INSERT = `INSERT INTO todos (user_id, id, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING ${COLUMNS}`;
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9
+  WHERE coalesce((SELECT todo_count FROM users WHERE id = $1 FOR UPDATE), 0) < $10
+  RETURNING ${COLUMNS}`;
 const SELECT_ONE = `SELECT ${COLUMNS} FROM todos WHERE user_id = $1 AND id = $2`;
 
-export async function createTodo(userId: string, input: TodoInput): Promise<TodoRow> {
+/** Creates a todo, unless the caller already has `maxTodos` (LIMIT_TODOS_PER_USER): then a 409 `limit_reached`. */
+export async function createTodo(userId: string, input: TodoInput, maxTodos: number): Promise<TodoRow> {
   const now = new Date();
   const completed = input.completed ?? false;
   const [row] = await todosOf(userId).rows<TodoRow>(INSERT, [
@@ -71,8 +80,14 @@ export async function createTodo(userId: string, input: TodoInput): Promise<Todo
     input.due_at ?? null,
     priorityRank(input.priority ?? 'none'),
     now,
+    maxTodos,
   ]);
-  return row!;
+  if (!row) {
+    throw new ApiError('limit_reached', {
+      detail: `You have ${maxTodos} todos, the most one user may have (limits.todos in GET /v1/me). Delete some to create more. Nothing was changed.`,
+    });
+  }
+  return row;
 }
 
 /** The todo, or null when the caller has none with this id (the re-read after a conditional write). */

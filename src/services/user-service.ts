@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { database } from '../db/database.js';
 import { sqlState } from '../db/db-errors.js';
 import { User } from '../db/models/index.js';
+import type { Env } from '../env.js';
 import { ApiError } from '../lib/errors.js';
 import type { AuthUser } from '../lib/types.js';
 import { isStorableText, MAX_EMAIL_LENGTH, MAX_SUBJECT_LENGTH, type TokenIdentity } from './auth-service.js';
@@ -79,15 +80,43 @@ function isEmailTaken(error: unknown): boolean {
   return sqlState(error) === '23505' && constraint === 'users_email_key';
 }
 
+/** The per-user quotas (LIMIT_*_PER_USER), and the fixed limits of the API. */
+export interface Limits {
+  todos: number;
+  lists: number;
+  labels: number;
+  webhooks: number;
+  labelsPerTodo: number;
+  subtaskDepth: number;
+}
+
+/** Fixed by the API, not configurable: labels on one todo, levels of subtasks. */
+export const LABELS_PER_TODO = 20;
+export const SUBTASK_DEPTH = 4;
+
+/** The limits this service was configured with. */
+export function limitsOf(config: Env): Limits {
+  return {
+    todos: config.limitTodosPerUser,
+    lists: config.limitListsPerUser,
+    labels: config.limitLabelsPerUser,
+    webhooks: config.limitWebhooksPerUser,
+    labelsPerTodo: LABELS_PER_TODO,
+    subtaskDepth: SUBTASK_DEPTH,
+  };
+}
+
 export interface Me {
   id: string;
   email: string | null;
   createdAt: Date;
+  /** What the caller has of each quota'd resource, read from counters in the user's row (no rows counted). */
+  usage: { todos: number };
 }
 
-/** The caller's own record, read in the request's transaction. */
+/** The caller's own record and usage, one row read in the request's transaction. */
 export async function getMe(user: AuthUser): Promise<Me> {
-  const row = await User.findByPk(user.id, { attributes: ['id', 'email', 'created_at'] });
+  const row = await User.findByPk(user.id, { attributes: ['id', 'email', 'created_at', 'todo_count'] });
   if (!row) {
     // Only if the row was deleted behind the service's back: forget it, and the next request recreates it.
     cache.delete(user.subject);
@@ -96,5 +125,5 @@ export async function getMe(user: AuthUser): Promise<Me> {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     });
   }
-  return { id: row.id, email: row.email, createdAt: row.created_at };
+  return { id: row.id, email: row.email, createdAt: row.created_at, usage: { todos: row.todo_count } };
 }

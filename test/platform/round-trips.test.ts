@@ -40,10 +40,11 @@ describe.each([
     expect(await statementsOf(spy, () => me.list({ limit: 20 }))).toHaveLength(read);
   });
 
-  it(`POST, PATCH and DELETE /v1/todos: ${write} each, BEGIN and COMMIT included`, async () => {
+  it(`POST, PATCH and DELETE /v1/todos: ${write} each, BEGIN and COMMIT included (the todo quota is checked inside the INSERT)`, async () => {
     const created = await statementsOf(spy, () => me.create({ title: 'one more' }));
     expect(created).toHaveLength(write);
     expect(created[0]).toMatch(/^START TRANSACTION/);
+    expect(created.find((sql) => sql.startsWith('INSERT INTO todos'))).toMatch(/todo_count/);
     expect(created.at(-1)).toMatch(/^COMMIT/);
     expect(await statementsOf(spy, () => me.patch(id, { title: `changed ${Math.random()}` }))).toHaveLength(write);
     const victim = (await me.created({ title: 'to delete' })).id;
@@ -54,6 +55,7 @@ describe.each([
     spy.reset();
     await me.get(id);
     await me.create({ title: 'again' });
-    expect(spy.sent.filter((sql) => /\busers\b/.test(sql))).toEqual([]);
+    // The create's INSERT reads the quota counter in the user's row, inside the same statement.
+    expect(spy.sent.filter((sql) => /\busers\b/.test(sql) && !sql.startsWith('INSERT INTO todos'))).toEqual([]);
   });
 });

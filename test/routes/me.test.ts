@@ -25,7 +25,13 @@ describe('GET /v1/me', () => {
     const body = await json<CurrentUser>(res);
     expect(MeSchema.strict().safeParse(body).success).toBe(true);
     const [row] = await t.db.query<{ id: string; email: string; created_at: Date }>('SELECT id, email, created_at FROM users WHERE subject = $1', [sub]);
-    expect(body).toEqual({ id: row!.id, email, created_at: row!.created_at.toISOString() });
+    expect(body).toEqual({
+      id: row!.id,
+      email,
+      created_at: row!.created_at.toISOString(),
+      limits: { todos: 100_000, lists: 1000, labels: 500, webhooks: 10, labels_per_todo: 20, subtask_depth: 4 },
+      usage: { todos: 0 },
+    });
     expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
   });
 

@@ -156,6 +156,8 @@ export interface paths {
          * @description The user the bearer token belongs to. There is no sign-up: the first request with a new token subject (`sub`) creates the user, and a token with a different `email` claim updates it.
          *
          *     An `email` claim that is not a plausible address is ignored. An email address that already belongs to another subject is a 409 and changes nothing.
+         *
+         *     `limits` are the per-user quotas (past one, a create is a 409 `limit_reached`) and `usage` what the caller has now; both are read from the caller's own record, never by counting rows.
          */
         get: operations["getMe"];
         put?: never;
@@ -181,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Create a todo
-         * @description Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another.
+         * @description Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another. A caller who already has as many todos as one user may have (`limits.todos` in `GET /v1/me`) gets a 409 `limit_reached`.
          */
         post: operations["createTodo"];
         delete?: never;
@@ -270,6 +272,7 @@ export interface components {
              *     - `request_timeout` (408): The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry.
              *     - `conflict` (409): The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
              *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached` (409): The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
              *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
              *     - `payload_too_large` (413): The request body is larger than the service accepts.
              *     - `unsupported_media_type` (415): The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH).
@@ -281,7 +284,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -327,11 +330,22 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description The user the bearer token belongs to.
+         * @description The user the bearer token belongs to, with their limits and usage.
          * @example {
          *       "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
          *       "email": "ada@example.com",
-         *       "created_at": "2026-11-22T17:30:00.000Z"
+         *       "created_at": "2026-11-22T17:30:00.000Z",
+         *       "limits": {
+         *         "todos": 100000,
+         *         "lists": 1000,
+         *         "labels": 500,
+         *         "webhooks": 10,
+         *         "labels_per_todo": 20,
+         *         "subtask_depth": 4
+         *       },
+         *       "usage": {
+         *         "todos": 12
+         *       }
          *     }
          */
         CurrentUser: {
@@ -353,6 +367,56 @@ export interface components {
              * @example 2026-11-22T17:30:00.000Z
              */
             created_at: string;
+            limits: components["schemas"]["Limits"];
+            usage: components["schemas"]["Usage"];
+        };
+        /** @description The per-user quotas of this service (its operator sets the first four) and the API's fixed limits. */
+        Limits: {
+            /**
+             * Format: int32
+             * @description The most todos one user may have. Creating one more is a 409 `limit_reached`.
+             * @example 100000
+             */
+            todos: number;
+            /**
+             * Format: int32
+             * @description The most lists one user may have (it applies when lists arrive).
+             * @example 1000
+             */
+            lists: number;
+            /**
+             * Format: int32
+             * @description The most labels one user may have (it applies when labels arrive).
+             * @example 500
+             */
+            labels: number;
+            /**
+             * Format: int32
+             * @description The most webhooks one user may have (it applies when webhooks arrive).
+             * @example 10
+             */
+            webhooks: number;
+            /**
+             * Format: int32
+             * @description The most labels on one todo: fixed by the API.
+             * @example 20
+             */
+            labels_per_todo: number;
+            /**
+             * Format: int32
+             * @description The most levels of subtasks under a todo: fixed by the API.
+             * @example 4
+             */
+            subtask_depth: number;
+        };
+        /** @description What the caller uses of each quota that applies today: compare with `limits`. */
+        Usage: {
+            /**
+             * Format: int32
+             * @description How many todos the caller has now.
+             * @example 12
+             */
+            todos: number;
         };
         /** @description A page of todos. */
         TodoList: {
@@ -1596,6 +1660,7 @@ export interface operations {
              *
              *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
              *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached`: The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
              */
             409: {
                 headers: {

@@ -1,4 +1,4 @@
-import type { InferAttributes, InferCreationAttributes } from 'sequelize';
+import type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 
 /** A caller, created on the first request with a new token subject. */
@@ -13,6 +13,10 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
 
   @Column({ type: DataType.TEXT, allowNull: true, unique: true })
   declare email: string | null;
+
+  /** How many todos the user has: kept by triggers on todos (migration 2026.12.01T13.10.00), read instead of counting. */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare todo_count: CreationOptional<number>;
 
   @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;

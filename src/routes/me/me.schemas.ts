@@ -4,7 +4,28 @@ const EXAMPLE = {
   id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47',
   email: 'ada@example.com',
   created_at: '2026-11-22T17:30:00.000Z',
+  limits: { todos: 100_000, lists: 1000, labels: 500, webhooks: 10, labels_per_todo: 20, subtask_depth: 4 },
+  usage: { todos: 12 },
 };
+
+const count = (description: string, example: number) => z.number().int().min(0).max(2_147_483_647).openapi({ format: 'int32', description, example });
+
+export const LimitsSchema = z
+  .object({
+    todos: count('The most todos one user may have. Creating one more is a 409 `limit_reached`.', EXAMPLE.limits.todos),
+    lists: count('The most lists one user may have (it applies when lists arrive).', EXAMPLE.limits.lists),
+    labels: count('The most labels one user may have (it applies when labels arrive).', EXAMPLE.limits.labels),
+    webhooks: count('The most webhooks one user may have (it applies when webhooks arrive).', EXAMPLE.limits.webhooks),
+    labels_per_todo: count('The most labels on one todo: fixed by the API.', EXAMPLE.limits.labels_per_todo),
+    subtask_depth: count('The most levels of subtasks under a todo: fixed by the API.', EXAMPLE.limits.subtask_depth),
+  })
+  .openapi('Limits', { description: "The per-user quotas of this service (its operator sets the first four) and the API's fixed limits." });
+
+export const UsageSchema = z
+  .object({
+    todos: count('How many todos the caller has now.', EXAMPLE.usage.todos),
+  })
+  .openapi('Usage', { description: "What the caller uses of each quota that applies today: compare with `limits`." });
 
 export const MeSchema = z
   .object({
@@ -22,5 +43,7 @@ export const MeSchema = z
       description: 'When the caller first used this API: RFC 3339, UTC.',
       example: EXAMPLE.created_at,
     }),
+    limits: LimitsSchema,
+    usage: UsageSchema,
   })
-  .openapi('CurrentUser', { description: 'The user the bearer token belongs to.', example: EXAMPLE });
+  .openapi('CurrentUser', { description: 'The user the bearer token belongs to, with their limits and usage.', example: EXAMPLE });

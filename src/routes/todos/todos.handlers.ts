@@ -35,7 +35,7 @@ export const list: AppRouteHandler<ListRoute> = async (c) => {
 };
 
 export const create: AppRouteHandler<CreateRoute> = async (c) => {
-  const todo = await todos.createTodo(c.get('user').id, c.req.valid('json'));
+  const todo = await todos.createTodo(c.get('user').id, c.req.valid('json'), c.get('deps').config.limitTodosPerUser);
   c.header('Location', `/v1/todos/${todo.id}`);
   c.header('ETag', etagOf(todo.version));
   return c.json(toTodo(todo), 201);

@@ -45,8 +45,9 @@ export const create = createV1Route({
   tags,
   summary: 'Create a todo',
   description:
-    'Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another.',
+    'Creates a todo owned by the caller. Answers 201 with the todo, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and todo) instead of creating another. A caller who already has as many todos as one user may have (`limits.todos` in `GET /v1/me`) gets a 409 `limit_reached`.',
   request: { headers: CreateHeadersSchema, body: { required: true, description: 'The new todo.', content: json(TodoCreateSchema) } },
+  errors: ['limit_reached'],
   responses: {
     201: {
       description: 'Created.',
