@@ -57,6 +57,7 @@ const variables = z.object({
   DB_POOL_MAX: int(10, 1, 1000),
   DB_POOL_ACQUIRE_TIMEOUT_MS: int(5000, 100, 600_000),
   DB_STATEMENT_TIMEOUT_MS: int(10_000, 100, 3_600_000),
+  DB_SEARCH_STATEMENT_TIMEOUT_MS: int(2000, 100, 3_600_000),
   MIGRATE_ON_START: bool(true),
   DB_ROLE_TIMEOUTS: bool(true),
   DATA_DIR: z.string().default('data'),

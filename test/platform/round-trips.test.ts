@@ -13,10 +13,12 @@ async function statementsOf(spy: ReturnType<typeof spyOnStatements>, call: () =>
   return [...spy.sent];
 }
 
+// A search (q) sets its own, tighter statement timeout (DB_SEARCH_STATEMENT_TIMEOUT_MS), which
+// needs a transaction: BEGIN, set_config, the page, COMMIT. Every other page stays one statement.
 describe.each([
-  { roleTimeouts: true, read: 1, write: 3 },
-  { roleTimeouts: false, read: 4, write: 4 },
-])('statements per request (role timeouts: $roleTimeouts)', ({ roleTimeouts, read, write }) => {
+  { roleTimeouts: true, read: 1, write: 3, search: 4 },
+  { roleTimeouts: false, read: 4, write: 4, search: 5 },
+])('statements per request (role timeouts: $roleTimeouts)', ({ roleTimeouts, read, write, search }) => {
   const spy = spyOnStatements();
   let t: TestApp;
   let me: TodoClient;
@@ -38,6 +40,14 @@ describe.each([
 
   it(`GET /v1/todos (a page): ${read}`, async () => {
     expect(await statementsOf(spy, () => me.list({ limit: 20 }))).toHaveLength(read);
+  });
+
+  it(`GET /v1/todos?q= (a search): ${search}, its timeout set in its own transaction`, async () => {
+    const sent = await statementsOf(spy, () => me.list({ q: 'measured' }));
+    expect(sent).toHaveLength(search);
+    expect(sent[0]).toMatch(/^START TRANSACTION/);
+    expect(sent.filter((sql) => sql.includes("set_config('statement_timeout', $1, true)"))).not.toHaveLength(0);
+    expect(sent.at(-1)).toMatch(/^COMMIT/);
   });
 
   it(`POST, PATCH and DELETE /v1/todos: ${write} each, BEGIN and COMMIT included (the todo quota is checked inside the INSERT)`, async () => {

@@ -173,3 +173,35 @@ describe('list query plans', () => {
     }
   });
 });
+
+describe('search query plans (issue 11, item 8)', () => {
+  let t: TestApp;
+  let userId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.db.query(`
+      INSERT INTO users (id, subject) SELECT gen_random_uuid(), 'search-plan-' || g FROM generate_series(1, 50) g;
+      INSERT INTO todos (id, user_id, title, description, created_at, updated_at)
+      SELECT gen_random_uuid(), u.id, 'bulk task ' || g, CASE WHEN g % 2 = 0 THEN 'some notes ' || md5(g::text) END, now() - g * interval '1 minute', now()
+      FROM users u CROSS JOIN generate_series(1, 400) g;
+    `);
+    // Steady state, as autovacuum leaves it: GIN's pending list merged, statistics current.
+    await t.db.query('VACUUM ANALYZE todos');
+    userId = (await t.db.query<{ id: string }>("SELECT id FROM users WHERE subject = 'search-plan-1'"))[0]!.id;
+  });
+  afterAll(() => t.close());
+
+  it.each(['no such words here', 'a'.repeat(199) + 'b', 'Quick Brown Fox Jumps Over The Lazy Dog'])('q=%s reads the trigram index, one user\'s entries, and no ILIKE', async (q) => {
+    const spy = spyOnStatements();
+    spy.install();
+    try {
+      expect((await listTodos(userId, { q, limit: 20 })).todos).toEqual([]);
+    } finally {
+      spy.restore();
+    }
+    const i = spy.sent.findIndex((text) => /FROM todos/.test(text));
+    const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${spy.sent[i]}`, spy.values[i])).map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan, plan).toMatch(/Bitmap Index Scan on todos_user_search_idx[^\n]*\n\s+Index Cond: \(\(user_id = /);
+    expect(plan, plan).not.toMatch(/Seq Scan|~~\*/);
+  });
+});

@@ -25,7 +25,7 @@ function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
 
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const query = c.req.valid('query');
-  const page = await todos.listTodos(c.get('user').id, query);
+  const page = await todos.listTodos(c.get('user').id, query, { searchTimeoutMs: c.get('deps').config.dbSearchStatementTimeoutMs });
   if (page.nextCursor) {
     const next = new URL(c.req.url);
     next.searchParams.set('cursor', page.nextCursor);
