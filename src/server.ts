@@ -19,8 +19,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * Aborted (by SIGTERM) while starting: what has started is stopped, and startServer rejects with
+   * the signal's reason. The embedded database is stopped once the step under way ends; waiting for
+   * an external one is abandoned at once.
+   */
+  signal?: AbortSignal;
+}
+
 /** Opens the database (embedded when DATABASE_URL is unset), migrates, and serves the app. */
-export async function startServer(config: Env): Promise<RunningServer> {
+export async function startServer(config: Env, { signal }: StartOptions = {}): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -30,10 +39,14 @@ export async function startServer(config: Env): Promise<RunningServer> {
       dataDir,
       onLog: (message) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
     });
+    if (embedded.stoppedOrphan !== undefined) {
+      logger.warn({ data_dir: dataDir, pid: embedded.stoppedOrphan }, 'stopped the embedded PostgreSQL that a server no longer running had left behind');
+    }
     url = embedded.url;
   }
   try {
-    await openDatabase({
+    signal?.throwIfAborted();
+    const opening = openDatabase({
       url,
       directUrl: config.databaseUrlDirect,
       ssl: config.databaseSsl,
@@ -49,7 +62,10 @@ export async function startServer(config: Env): Promise<RunningServer> {
         logger.info({ applied: names.length }, 'migrations up to date');
       },
     });
+    await (embedded ? opening : untilAborted(opening, signal));
+    signal?.throwIfAborted();
   } catch (error) {
+    await closeDatabase();
     await embedded?.stop();
     throw error;
   }
@@ -92,7 +108,22 @@ export async function startServer(config: Env): Promise<RunningServer> {
     })();
     return stopping;
   };
+  if (signal?.aborted) {
+    await stop();
+    signal.throwIfAborted();
+  }
   return { url: serverUrl, embedded, stop };
+}
+
+/** The work's result, or the signal's reason as soon as it is aborted (the work itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 const TLS_VERIFY_ERRORS = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
