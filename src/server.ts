@@ -1,11 +1,10 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { buildApp } from './app.js';
 import { closeDatabase, openDatabase } from './db/database.js';
 import { describeDatabaseError, sqlState } from './db/db-errors.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import type { Env } from './env.js';
+import { createApiServer } from './lib/http-server.js';
 import { markConnectionsCut, markShuttingDown } from './lib/lifecycle.js';
 import { logger } from './lib/logger.js';
 import { sweepExpiredIdempotencyKeys } from './services/idempotency-service.js';
@@ -77,9 +76,21 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
   sweeper.unref();
 
   const app = buildApp({ config });
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
-  });
+  const { server, startDraining } = await createApiServer((request, bindings) => app.fetch(request, bindings), { hostname: config.host });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    clearInterval(sweeper);
+    await closeDatabase();
+    await embedded?.stop();
+    throw error;
+  }
   // Keep-alive sockets must not outlive a load balancer's idle timeout, nor hold shutdown open.
   server.keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
@@ -101,7 +112,7 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
           clearTimeout(timer);
           resolve();
         });
-        server.closeIdleConnections();
+        startDraining();
       });
       await closeDatabase();
       await embedded?.stop();

@@ -12,6 +12,17 @@ import { registerSecuritySchemes } from './openapi.js';
 import { notFound, onError, problemResponse, validationHook } from './problem-response.js';
 import type { AppBindings, AppOpenAPI } from './types.js';
 
+/** The security headers of every response (also of those written below the router, lib/http-server.ts). */
+export const SECURE_HEADERS = {
+  // JSON needs no sources at all; the docs page narrows this to its own files (routes/meta).
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  crossOriginResourcePolicy: 'same-origin',
+  strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+  xFrameOptions: 'DENY',
+  // A route may set its own policy (the docs page does).
+  overwrite: false,
+} satisfies Parameters<typeof secureHeaders>[0];
+
 /** A router whose validation failures render as 422 problem details. */
 export function createRouter(): AppOpenAPI {
   return new OpenAPIHono<AppBindings>({ strict: true, defaultHook: validationHook });
@@ -24,17 +35,7 @@ export function createApp(config: Env): AppOpenAPI {
 
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLogger);
-  app.use(
-    secureHeaders({
-      // JSON needs no sources at all; the docs page narrows this to its own files (routes/meta).
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: 'same-origin',
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
-      xFrameOptions: 'DENY',
-      // A route may set its own policy (the docs page does).
-      overwrite: false,
-    }),
-  );
+  app.use(secureHeaders(SECURE_HEADERS));
   if (config.corsOrigins.length > 0) {
     app.use(
       cors({

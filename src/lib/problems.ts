@@ -73,6 +73,13 @@ export const PROBLEMS = {
     description: 'The request body is larger than the service accepts.',
     example: { detail: 'The request body is larger than 65536 bytes.' },
   },
+  request_header_fields_too_large: {
+    status: 431,
+    title: 'Request header fields too large',
+    description:
+      'The request line and headers together are larger than the server reads (16384 bytes). Nothing was changed; send fewer or shorter headers (a very long cookie or token is the usual cause).',
+    example: { detail: 'The request line and headers are larger than 16384 bytes in all. Send fewer or shorter headers.' },
+  },
   unsupported_media_type: {
     status: 415,
     title: 'Unsupported media type',

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -76,6 +78,65 @@ describe('graceful shutdown on SIGTERM', () => {
     const connections = await db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'todo-api' AND datname = current_database()");
     expect(connections).toEqual([]);
   });
+
+  it('answers with Connection: close once draining, so a busy keep-alive connection ends with its request in flight and the server exits long before SHUTDOWN_TIMEOUT_MS', async () => {
+    const { server, url, auth, id } = await startWithTodo({ SHUTDOWN_TIMEOUT_MS: '20000' });
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    const raw = (method: string, path: string, body: string) =>
+      [
+        `${method} ${path} HTTP/1.1`,
+        `Host: ${hostname}:${port}`,
+        `Authorization: ${auth.authorization}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        '',
+        body,
+      ].join('\r\n');
+    const create = raw('POST', '/v1/todos', JSON.stringify({ title: 'again' }));
+    const patch = raw('PATCH', `/v1/todos/${id}`, JSON.stringify({ title: 'in flight at SIGTERM' }));
+
+    // One request at a time on this one connection, each sent as soon as the last is answered;
+    // the 21st waits on a row lock, so that it is in flight when the drain starts.
+    const answers: Array<{ status: number; close: boolean; afterSignal: boolean }> = [];
+    let signalled = false;
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const end = pending.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = pending.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (pending.length < end + 4 + length) return;
+        pending = pending.subarray(end + 4 + length);
+        answers.push({ status: Number(head.split(' ')[1]), close: /\r\nconnection: *close/i.test(head), afterSignal: signalled });
+        // Bounded, so that a server that keeps serving fails the test rather than hold it for 20 s.
+        if (answers.filter((a) => a.afterSignal).length < 50) socket.write(answers.length === 20 ? patch : create);
+      }
+    });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const lock = await lockTodo(db, id);
+    socket.write(create);
+    await waitForLockWait(db);
+    expect(answers).toHaveLength(20);
+    server.process.kill('SIGTERM');
+    signalled = true;
+    const signalledAt = performance.now();
+    await server.waitForLog((l) => l.msg === 'shutting down');
+    await lock.release();
+    await closed;
+    const code = await server.exited;
+    const exitedAfterMs = performance.now() - signalledAt;
+
+    expect(answers.slice(0, 20).every((a) => a.status === 201 && !a.close)).toBe(true);
+    // The request in flight is answered, saying Connection: close; the connection ends there.
+    expect(answers.filter((a) => a.afterSignal)).toEqual([{ status: 200, close: true, afterSignal: true }]);
+    expect(code).toBe(0);
+    expect(exitedAfterMs).toBeLessThan(10_000);
+  }, 60_000);
 
   it('does not wait longer than SHUTDOWN_TIMEOUT_MS for a request that will not finish', async () => {
     const { server, url, auth, id } = await startWithTodo({ SHUTDOWN_TIMEOUT_MS: '500' });
