@@ -1,8 +1,7 @@
-import { Op, QueryTypes, type Attributes, type CreationAttributes, type FindOptions, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Attributes, type FindOptions, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import { database } from './database.js';
 
 type Owned = Model & { user_id: string };
-
 
 /** `where`, and the row belongs to the user. */
 function scoped<M extends Owned>(userId: string, where: WhereOptions<Attributes<M>> | undefined): WhereOptions<Attributes<M>> {
@@ -23,7 +22,7 @@ const OWNER_CONDITION = /\buser_id = \$1\b|^\s*INSERT INTO \w+ \(user_id\b[^)]*\
  * A model's rows as one user may reach them: every query made through it carries the user's
  * id, so a row of another user is never read, changed, counted or deleted. Services reach
  * per-user tables only through this, which is where a new query gets its scoping.
- * Results are plain data (`raw` / `returning`), never model instances.
+ * Results are plain data (`raw`, RETURNING), never model instances.
  */
 export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) {
   return {
@@ -33,22 +32,18 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
       return row as Attributes<M> | null; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- states what `raw` returns
     },
 
-    async create(values: Omit<CreationAttributes<M>, 'user_id'>, returning: ReadonlyArray<keyof Attributes<M>>): Promise<Attributes<M>> {
-      const row = await model.create({ ...values, user_id: userId } as unknown as CreationAttributes<M>, { returning: [...returning] as string[] });
-      return row.get({ plain: true }) as Attributes<M>;
-    },
-
     /** How many rows were deleted. */
     async destroy(where: WhereOptions<Attributes<M>>): Promise<number> {
       return model.destroy({ where: scoped<M>(userId, where) });
     },
 
     /**
-     * Written-out SQL that returns rows (a SELECT, or an UPDATE/DELETE … RETURNING), where
-     * Sequelize cannot generate the statement (keyset row comparisons, IS DISTINCT FROM, CTEs):
-     * every value a bind parameter, `$1` the user's id, which the statement must use as
-     * `user_id = $1` (an INSERT: as the value of its first column, `user_id`). Columns are
-     * listed, never `*`.
+     * Written-out SQL that returns rows (a SELECT, an INSERT/UPDATE/DELETE … RETURNING), where
+     * Sequelize cannot generate the statement (keyset row comparisons, IS DISTINCT FROM, CTEs)
+     * or where generating it costs more than running it (the statements of a resource's hot
+     * paths, measured in the service that writes them out): every value a bind parameter, `$1`
+     * the user's id, which the statement must use as `user_id = $1` (an INSERT: as the value of
+     * its first column, `user_id`). Columns are listed, never `*`.
      */
     async rows<T extends object>(sql: string, bind: unknown[] = []): Promise<T[]> {
       if (!OWNER_CONDITION.test(sql)) throw new Error('A per-user statement must filter on user_id = $1 (or insert it as its first column)');
@@ -61,7 +56,7 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
 export class BindParameters {
   readonly values: unknown[] = [];
 
-  /** `offset`: how many parameters come before these (1 for `ownedBy().select`, whose `$1` is the user's id). */
+  /** `offset`: how many parameters come before these (1 for `ownedBy().rows`, whose `$1` is the user's id). */
   constructor(private readonly offset = 0) {}
 
   add(value: unknown): string {
