@@ -29,8 +29,7 @@ const me = (init?: RequestInit) => t.request('/v1/me', init);
 const withAuthorization = (value: string) => ({ headers: { Authorization: value } });
 
 describe('a request without a usable Authorization header', () => {
-  it('is 401 when the header is missing', async () => {
-    // RFC 6750 §3.1: no credentials at all, so no error code in the challenge.
+  it('is 401 when the header is missing, with a bare Bearer challenge (issue 11, item 7: RFC 6750 §3.1, no error code without credentials)', async () => {
     await expectUnauthorized(await me(), /bearer token/i, 'Bearer');
   });
 
