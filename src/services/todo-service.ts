@@ -1,7 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import { clsNamespace } from '../db/cls.js';
-import { database } from '../db/database.js';
 import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
+import { withStatementTimeout } from '../db/statement-timeout.js';
 import { TODO_COLUMNS, Todo, type TodoRow } from '../db/models/index.js';
 import { BindParameters, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
@@ -200,31 +199,16 @@ function filterConditions(filters: ListFilters, binds: BindParameters): string[]
   return where;
 }
 
-/**
- * One page in keyset order: `(sort key, id)` strictly after the cursor's, so pages stay
- * stable while rows are inserted and deleted. The cursor is bound to the user, filters and sort.
- * Written out (a row comparison Sequelize cannot generate), with every value bound.
- */
-/**
- * Runs `work` with statement_timeout at `ms` (set_config local to the transaction): in the
- * request's transaction when it has one, else in a transaction of its own, which costs BEGIN,
- * the set_config and COMMIT. A timeout is a 503 (src/db/db-errors.ts).
- */
-async function withStatementTimeout<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  const sequelize = database();
-  const run = async () => {
-    await sequelize.query("SELECT set_config('statement_timeout', $1, true)", { bind: [`${Math.trunc(ms)}ms`] });
-    return work();
-  };
-  // Sequelize keeps the CLS transaction under `transaction`: never a second one inside it (PITFALLS).
-  return clsNamespace.get('transaction') ? run() : sequelize.transaction(run);
-}
-
 export interface ListSettings {
   /** DB_SEARCH_STATEMENT_TIMEOUT_MS: the statement timeout of a page that searches (`q`). */
   searchTimeoutMs?: number | undefined;
 }
 
+/**
+ * One page in keyset order: `(sort key, id)` strictly after the cursor's, so pages stay
+ * stable while rows are inserted and deleted. The cursor is bound to the user, filters and sort.
+ * Written out (a row comparison Sequelize cannot generate), with every value bound.
+ */
 export async function listTodos(userId: string, options: ListOptions, settings: ListSettings = {}): Promise<{ todos: TodoRow[]; nextCursor: string | null }> {
   const sort = options.sort ?? '-created_at';
   const limit = options.limit ?? 20;
