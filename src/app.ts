@@ -6,6 +6,7 @@ import { requireAuth } from './middleware/auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { readBody } from './middleware/read-body.js';
 import { healthRouter } from './routes/health/health.index.js';
+import { labelsRouter } from './routes/labels/labels.index.js';
 import { meRouter } from './routes/me/me.index.js';
 import { metaRouter } from './routes/meta/meta.index.js';
 import { todosRouter } from './routes/todos/todos.index.js';
@@ -41,6 +42,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
   app.route('/', metaRouter);
   app.route('/', meRouter);
   app.route('/', todosRouter);
+  app.route('/', labelsRouter);
   mount?.(app);
   return app;
 }

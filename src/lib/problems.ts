@@ -61,6 +61,13 @@ export const PROBLEMS = {
       'The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller\'s usage (`usage`). Nothing was changed: delete some, then retry.',
     example: { detail: 'You have 100000 todos, the most one user may have (limits.todos in GET /v1/me). Delete some to create more. Nothing was changed.' },
   },
+  label_exists: {
+    status: 409,
+    title: 'Label exists',
+    description:
+      'The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.',
+    example: { detail: 'You already have a label named "work" (label names are unique ignoring case). Nothing was changed.' },
+  },
   precondition_failed: {
     status: 412,
     title: 'Precondition failed',

@@ -106,6 +106,8 @@ const KEY_KINDS: Record<string, KeyKind> = {
   created_at: timestamp(),
   updated_at: timestamp(),
   due_at: timestamp({ infinity: true }),
+  // Labels by `lower(name)`: text of a stored name (at most 64 code points), compared as text.
+  name: (key) => [...key].length <= 64 && !key.includes('\u0000') && key.isWellFormed(),
 };
 
 function keyKindOf(sort: string): KeyKind | undefined {

@@ -46,8 +46,19 @@ const todoFields = fc.record(
   },
   { requiredKeys: [] },
 );
+const labelFields = fc.record(
+  {
+    name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('x'.repeat(65)), fc.jsonValue()),
+    color: fc.oneof(fc.constant(null), fc.constantFrom('#a1b2c3', '#A1B2C3', '#abc', 'red'), printable, fc.jsonValue()),
+    id: fc.uuid(),
+    version: fc.integer(),
+    extra: fc.jsonValue(),
+  },
+  { requiredKeys: [] },
+);
 const body = fc.oneof(
   todoFields.map((o) => JSON.stringify(o)),
+  labelFields.map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 60 }),
 );
@@ -57,6 +68,7 @@ describe('fuzzing every operation', () => {
   let t: TestApp;
   let token: string;
   let ids: string[];
+  let labelIds: string[];
   beforeAll(async () => {
     t = await startTestApp();
     token = await signToken({ sub: newSubject('fuzz'), email: 'fuzz@example.com' });
@@ -65,6 +77,11 @@ describe('fuzzing every operation', () => {
       const res = await t.request('/v1/todos', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `seed ${i}` }) });
       ids.push(((await res.json()) as { id: string }).id);
     }
+    labelIds = [];
+    for (let i = 0; i < 3; i += 1) {
+      const res = await t.request('/v1/labels', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `seed ${i}` }) });
+      labelIds.push(((await res.json()) as { id: string }).id);
+    }
   });
   afterAll(() => t.close());
 
@@ -72,6 +89,7 @@ describe('fuzzing every operation', () => {
     t.db.query(`SELECT
       (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM todos x) AS todos,
       (SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u) AS users,
+      (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM labels l) AS labels,
       (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys`);
 
   const request = fc.record({
@@ -88,7 +106,7 @@ describe('fuzzing every operation', () => {
   test.prop([request], { numRuns: 400 })('no 5xx, no change on a 4xx, every answer as the spec says', async (r) => {
     const op = r.operation;
     const pathParams = op.parameters.filter((p) => p.in === 'path');
-    const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? ids[r.id]! : r.id)), op.path);
+    const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? (op.path.startsWith('/v1/labels') ? labelIds : ids)[r.id]! : r.id)), op.path);
     const search = new URLSearchParams();
     op.parameters
       .filter((p) => p.in === 'query')

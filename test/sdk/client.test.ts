@@ -85,6 +85,25 @@ describe('calls', () => {
     expect(await rejectionOf(client.todos.get(created.data.id))).toMatchObject({ code: 'not_found' });
   });
 
+  it('labels: create, get, list, iterate, update and delete, with ETags; a duplicate name is a label_exists problem', async () => {
+    const client = await newClient();
+    const work = await client.labels.create({ name: ' Work ', color: '#1E90FF' });
+    expect(work.data).toMatchObject({ name: 'Work', color: '#1e90ff', version: 1 });
+    expect(work.location).toBe(`/v1/labels/${work.data.id}`);
+    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag });
+    expect(await rejectionOf(client.labels.create({ name: 'WORK' }))).toMatchObject({ status: 409, code: 'label_exists' });
+    for (const name of ['b', 'C', 'a']) await client.labels.create({ name });
+    expect((await client.labels.list({ limit: 2 })).data.map((l) => l.name)).toEqual(['a', 'b']);
+    const names: string[] = [];
+    for await (const label of client.labels.iterate({ limit: 2 })) names.push(label.name);
+    expect(names).toEqual(['a', 'b', 'C', 'Work']);
+    const renamed = await client.labels.update(work.data.id, { name: 'Office', color: null }, { ifMatch: work.etag });
+    expect(renamed).toEqual({ data: expect.objectContaining({ name: 'Office', color: null, version: 2 }), etag: '"2"' });
+    expect(await rejectionOf(client.labels.delete(work.data.id, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
+    await client.labels.delete(work.data.id, { ifMatch: renamed.etag });
+    expect(await rejectionOf(client.labels.get(work.data.id))).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
   it('me, health, readiness and the OpenAPI document', async () => {
     const client = await newClient();
     const me = await client.me();

@@ -4,6 +4,11 @@ import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
   CurrentUser,
+  Label,
+  LabelCreate,
+  LabelList,
+  LabelPatch,
+  ListLabelsQuery,
   ListTodosQuery,
   Liveness,
   OpenAPIDocument,
@@ -72,6 +77,21 @@ export interface NotModified {
   etag: string;
 }
 
+/** A label and its current ETag. */
+export interface TaggedLabel {
+  data: Label;
+  etag: string;
+}
+
+export interface CreatedLabel extends TaggedLabel {
+  /** The URL of the new label. */
+  location: string;
+}
+
+export interface FetchedLabel extends TaggedLabel {
+  notModified: false;
+}
+
 export interface TodoClient {
   /** The caller (`GET /v1/me`). */
   me(options?: CallOptions): Promise<CurrentUser>;
@@ -89,6 +109,22 @@ export interface TodoClient {
     /** `PATCH /v1/todos/{id}` as a JSON Merge Patch: absent fields stay, `null` clears. */
     update(id: string, patch: TodoPatch, options?: ConditionalWriteOptions): Promise<TaggedTodo>;
     /** `DELETE /v1/todos/{id}`. */
+    delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+  };
+  labels: {
+    /** One page of the caller's labels, by name ignoring case (`GET /v1/labels`). */
+    list(query?: ListLabelsQuery, options?: CallOptions): Promise<LabelList>;
+    /** Every label, page after page, following `next_cursor`. */
+    iterate(query?: Omit<ListLabelsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Label, void, undefined>;
+    /** `POST /v1/labels`; a name the caller has already (ignoring case) throws a 409 `label_exists`. */
+    create(body: LabelCreate, options?: WriteOptions): Promise<CreatedLabel>;
+    /** `GET /v1/labels/{id}`. */
+    get(id: string, options?: CallOptions & { ifNoneMatch?: undefined }): Promise<FetchedLabel>;
+    /** `GET /v1/labels/{id}` with `If-None-Match`: `{ notModified: true }` when the label is unchanged. */
+    get(id: string, options: GetOptions): Promise<FetchedLabel | NotModified>;
+    /** `PATCH /v1/labels/{id}` as a JSON Merge Patch: absent fields stay, `null` clears `color`. */
+    update(id: string, patch: LabelPatch, options?: ConditionalWriteOptions): Promise<TaggedLabel>;
+    /** `DELETE /v1/labels/{id}`. */
     delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
   };
   health: {
@@ -173,9 +209,45 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
   }
 
+  const listLabels = async (query: ListLabelsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, signal }));
+
+  async function* iterateLabels(query: Omit<ListLabelsQuery, 'cursor'> = {}, options: CallOptions = {}) {
+    let cursor: string | null = null;
+    do {
+      const page: LabelList = await listLabels(cursor === null ? query : { ...query, cursor }, options);
+      yield* page.data;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  async function createLabel(body: LabelCreate, options: WriteOptions = {}): Promise<CreatedLabel> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    const result = await api.POST('/v1/labels', { params: { header }, body, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+  }
+
+  async function getLabel(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedLabel | NotModified> {
+    const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
+    const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, signal });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function updateLabel(id: string, patch: LabelPatch, options: ConditionalWriteOptions = {}): Promise<TaggedLabel> {
+    const params = { path: { id }, header: conditionalHeaders(options) };
+    const headers = { 'Content-Type': 'application/merge-patch+json' };
+    const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function removeLabel(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
+    ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+  }
+
   return {
     me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
     todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove },
+    labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     health: {
       live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
       ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),

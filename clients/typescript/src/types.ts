@@ -9,6 +9,10 @@ export type TodoCreate = Schemas['TodoCreate'];
 export type TodoPatch = Schemas['TodoPatch'];
 export type TodoList = Schemas['TodoList'];
 export type Priority = Todo['priority'];
+export type Label = Schemas['Label'];
+export type LabelCreate = Schemas['LabelCreate'];
+export type LabelPatch = Schemas['LabelPatch'];
+export type LabelList = Schemas['LabelList'];
 export type CurrentUser = Schemas['CurrentUser'];
 export type Problem = Schemas['Problem'];
 export type ProblemCode = Problem['code'];
@@ -20,5 +24,8 @@ export type OpenAPIDocument = Schemas['OpenAPIDocument'];
 export type ListTodosQuery = NonNullable<paths['/v1/todos']['get']['parameters']['query']>;
 /** A listing's query without `cursor`: what `todos.iterate` walks through. */
 export type TodoFilters = Omit<ListTodosQuery, 'cursor'>;
+
+/** The query of `GET /v1/labels`: `limit` and `cursor`. */
+export type ListLabelsQuery = NonNullable<paths['/v1/labels']['get']['parameters']['query']>;
 
 export type { components, paths } from './schema.js';

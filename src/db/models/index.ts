@@ -1,7 +1,9 @@
 import { IdempotencyKey } from './idempotency-key.model.js';
+import { Label } from './label.model.js';
 import { Todo } from './todo.model.js';
 import { User } from './user.model.js';
 
-export { IdempotencyKey, Todo, User };
+export { IdempotencyKey, Label, Todo, User };
+export { LABEL_COLUMNS, type LabelRow } from './label.model.js';
 export { TODO_COLUMNS, type TodoRow } from './todo.model.js';
-export const models = [User, Todo, IdempotencyKey];
+export const models = [User, Todo, Label, IdempotencyKey];

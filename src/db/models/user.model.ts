@@ -18,6 +18,10 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
   declare todo_count: CreationOptional<number>;
 
+  /** How many labels the user has: kept by triggers on labels (migration 2026.12.01T14.00.00). */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare label_count: CreationOptional<number>;
+
   @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 

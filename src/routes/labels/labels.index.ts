@@ -1,0 +1,11 @@
+import { createRouter } from '../../lib/create-app.js';
+import { unitOfWork } from '../../middleware/unit-of-work.js';
+import * as handlers from './labels.handlers.js';
+import * as routes from './labels.routes.js';
+
+export const labelsRouter = createRouter()
+  .openapi(routes.list, unitOfWork(handlers.list))
+  .openapi(routes.create, unitOfWork(handlers.create))
+  .openapi(routes.get, unitOfWork(handlers.get))
+  .openapi(routes.patch, unitOfWork(handlers.patch))
+  .openapi(routes.remove, unitOfWork(handlers.remove));

@@ -1,0 +1,118 @@
+import { z } from '@hono/zod-openapi';
+import { CreateHeadersSchema, IfNoneMatchHeaderSchema, ListTodosQuerySchema } from '../todos/todos.schemas.js';
+
+// The label contract, written by hand: it changes only when someone means to change it.
+// The headers and paging parameters are the todos' own, so every resource reads them alike.
+
+export { CreateHeadersSchema, IfNoneMatchHeaderSchema };
+
+const EXAMPLE = {
+  id: '019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a',
+  name: 'Work',
+  color: '#1e90ff',
+  created_at: '2026-11-22T09:30:00.000Z',
+  updated_at: '2026-11-22T09:30:00.000Z',
+  version: 1,
+};
+
+const codePoints = (s: string) => [...s].length;
+const storableText = (s: string) => !s.includes('\u0000') && s.isWellFormed();
+
+const NameSchema = z
+  .string()
+  .trim()
+  .refine((s) => s.length > 0, 'Must not be empty or only white space.')
+  .refine((s) => codePoints(s) <= 64, 'Must be at most 64 characters.')
+  .refine(storableText, 'Must not contain NUL characters or unpaired surrogates.')
+  .openapi({
+    minLength: 1,
+    maxLength: 64,
+    description:
+      'The label\'s name: 1 to 64 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed. Unique per user ignoring case: a second `work` next to `Work` is a 409 `label_exists`.',
+    example: EXAMPLE.name,
+  });
+
+const ColorSchema = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, 'Must be a colour as #rrggbb (six hexadecimal digits), or null.')
+  .transform((s) => s.toLowerCase())
+  .nullable()
+  .openapi({
+    type: ['string', 'null'],
+    maxLength: 7,
+    pattern: '^#[0-9a-fA-F]{6}$',
+    description: 'A colour as `#rrggbb`, in either case (stored and returned in lower case), or `null` for none.',
+    example: EXAMPLE.color,
+  });
+
+const timestamp = (description: string, example: string) =>
+  z.string().max(32).openapi({ format: 'date-time', description: `${description} RFC 3339, UTC, with \`Z\`.`, example });
+
+export const LabelSchema = z
+  .object({
+    id: z.uuid().openapi({ maxLength: 36, description: 'Assigned by the service: a UUIDv7, so ids sort by creation.', example: EXAMPLE.id }),
+    name: z.string().max(64).openapi({ description: 'The name (trimmed), unique per user ignoring case.', example: EXAMPLE.name }),
+    color: z.string().max(7).nullable().openapi({ description: 'A colour as `#rrggbb` in lower case, or `null`.', example: EXAMPLE.color }),
+    created_at: timestamp('When it was created. Read-only.', EXAMPLE.created_at),
+    updated_at: timestamp('When it last changed. Read-only.', EXAMPLE.updated_at),
+    version: z.number().int().min(1).max(2_147_483_647).openapi({
+      format: 'int32', description: 'Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.', example: EXAMPLE.version }),
+  })
+  .openapi('Label', { description: 'A label. It belongs to the user who created it and is visible to no one else.', example: EXAMPLE });
+
+export const LabelCreateSchema = z
+  .strictObject({
+    name: NameSchema,
+    color: ColorSchema.optional().openapi({ description: 'Default `null`. A colour as `#rrggbb`, in either case (stored in lower case).' }),
+  })
+  .openapi('LabelCreate', {
+    description: 'A new label. Only `name` is required. Any other field, including the read-only `id`, `created_at`, `updated_at` and `version`, is a 422.',
+    example: { name: 'Work', color: '#1E90FF' },
+  });
+
+export const LabelPatchSchema = z
+  .strictObject({
+    name: NameSchema.optional(),
+    color: ColorSchema.optional(),
+  })
+  .openapi('LabelPatch', {
+    description:
+      'A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `color` (it is a 422 for `name`). Read-only and unknown fields are a 422. A patch that changes nothing does not change `version`. A rename changes this label only: todos refer to it by id.',
+    example: { name: 'Office', color: null },
+  });
+
+export const LabelListSchema = z
+  .object({
+    data: z.array(LabelSchema).max(100).openapi({ description: 'One page of labels, by name ignoring case, ties by id.' }),
+    next_cursor: z.string().max(1024).nullable().openapi({
+      description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+      example: 'WyJ3b3JrIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFhIl0.c2ln',
+    }),
+  })
+  .openapi('LabelList', { description: 'A page of labels.' });
+
+export const LabelIdParamsSchema = z.object({
+  id: z.uuid().openapi({
+    param: { name: 'id', in: 'path' },
+    maxLength: 36,
+    description: "The label's id. A label of another user is a 404, exactly like one that does not exist.",
+    example: EXAMPLE.id,
+  }),
+});
+
+export const ListLabelsQuerySchema = z.strictObject({
+  limit: ListTodosQuerySchema.shape.limit,
+  cursor: ListTodosQuerySchema.shape.cursor,
+});
+
+const IfMatchHeader = z
+  .string()
+  .max(1024)
+  .optional()
+  .openapi({
+    param: { name: 'if-match', in: 'header' },
+    description:
+      'Only write if the label is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A label that is not the caller\'s is a 404 first.',
+  });
+
+export const ConditionalWriteHeadersSchema = z.object({ 'if-match': IfMatchHeader, 'idempotency-key': CreateHeadersSchema.shape['idempotency-key'] });
