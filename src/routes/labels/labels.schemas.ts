@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { CreateHeadersSchema, IfNoneMatchHeaderSchema, ListTodosQuerySchema } from '../todos/todos.schemas.js';
+import { PAGE_QUERY, conditionalWriteHeaders } from '../../lib/request-schemas.js';
 
 // The label contract, written by hand: it changes only when someone means to change it.
-// The headers and paging parameters are the todos' own, so every resource reads them alike.
+// The headers and paging parameters are every resource's (src/lib/request-schemas.ts).
 
-export { CreateHeadersSchema, IfNoneMatchHeaderSchema };
+export { CreateHeadersSchema, IfNoneMatchHeaderSchema } from '../../lib/request-schemas.js';
 
 const EXAMPLE = {
   id: '019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a',
@@ -100,19 +100,6 @@ export const LabelIdParamsSchema = z.object({
   }),
 });
 
-export const ListLabelsQuerySchema = z.strictObject({
-  limit: ListTodosQuerySchema.shape.limit,
-  cursor: ListTodosQuerySchema.shape.cursor,
-});
+export const ListLabelsQuerySchema = z.strictObject({ ...PAGE_QUERY });
 
-const IfMatchHeader = z
-  .string()
-  .max(1024)
-  .optional()
-  .openapi({
-    param: { name: 'if-match', in: 'header' },
-    description:
-      'Only write if the label is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A label that is not the caller\'s is a 404 first.',
-  });
-
-export const ConditionalWriteHeadersSchema = z.object({ 'if-match': IfMatchHeader, 'idempotency-key': CreateHeadersSchema.shape['idempotency-key'] });
+export const ConditionalWriteHeadersSchema = conditionalWriteHeaders('label');
