@@ -1,4 +1,5 @@
 import { Op } from 'sequelize';
+import type { BindParameters } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 
 // Shared by every versioned resource: If-Match versions, "not found", and telling 404 from 412
@@ -10,6 +11,11 @@ export type ExpectedVersions = 'any' | number[] | undefined;
 /** The `where` part of a conditional write: the row's version is one of those expected. */
 export function versionCondition(expected: ExpectedVersions): { version?: { [Op.in]: number[] } } {
   return Array.isArray(expected) ? { version: { [Op.in]: expected } } : {};
+}
+
+/** The same condition in written-out SQL: ` AND version = ANY ($n::int[])`, or nothing. */
+export function versionSql(expected: ExpectedVersions, binds: BindParameters): string {
+  return Array.isArray(expected) ? ` AND version = ANY (${binds.add(expected)}::int[])` : '';
 }
 
 export function notFound(resource: string): ApiError {
@@ -28,4 +34,10 @@ export function explainNoMatch<R extends { version: number }>(resource: string, 
     });
   }
   return row;
+}
+
+/** After a conditional delete removed nothing: 404 or 412 as above, else a 404 (only a concurrent delete matches the version and deletes nothing). */
+export function explainNotDeleted(resource: string, row: { version: number } | null, expected: ExpectedVersions): never {
+  explainNoMatch(resource, row, expected);
+  throw notFound(resource);
 }

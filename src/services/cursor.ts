@@ -114,3 +114,18 @@ function keyKindOf(sort: string): KeyKind | undefined {
   const field = sort.replace(/^-/, '');
   return Object.hasOwn(KEY_KINDS, field) ? KEY_KINDS[field] : undefined;
 }
+
+/**
+ * A keyset page from the `limit + 1` rows a list statement fetched (each with its `sort_key`):
+ * the first `limit` rows without their key, and the cursor after the last one when there is more.
+ */
+export function keysetPage<R extends { id: string; sort_key: string }>(
+  rows: R[],
+  limit: number,
+  binding: CursorBinding,
+): { page: Array<Omit<R, 'sort_key'>>; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }, binding) : null;
+  return { page: page.map(({ sort_key: _, ...row }) => row), nextCursor };
+}

@@ -4,8 +4,8 @@ import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
 import { LABEL_COLUMNS, Label, type LabelRow } from '../db/models/index.js';
 import { BindParameters, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
-import { explainNoMatch, notFound, versionCondition, type ExpectedVersions } from './conditional-write.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { explainNoMatch, explainNotDeleted, notFound, versionCondition, versionSql, type ExpectedVersions } from './conditional-write.js';
+import { decodeCursor, keysetPage } from './cursor.js';
 
 export type { LabelRow } from '../db/models/index.js';
 
@@ -100,7 +100,7 @@ export async function updateLabel(userId: string, id: string, patch: LabelPatch,
     changes.push(`${column} IS DISTINCT FROM ${p}::text`);
   }
   if (changes.length === 0) return explainNoMatch(RESOURCE, await findLabel(userId, id), expected);
-  const versions = Array.isArray(expected) ? ` AND version = ANY (${binds.add(expected)}::int[])` : '';
+  const versions = versionSql(expected, binds);
   const [updated] = await uniqueName(patch.name, () =>
     labelsOf(userId).rows<LabelRow>(
       `UPDATE labels SET ${sets.join(', ')}, version = version + 1, updated_at = ${now}
@@ -114,11 +114,7 @@ export async function updateLabel(userId: string, id: string, patch: LabelPatch,
 
 export async function deleteLabel(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
   const deleted = await labelsOf(userId).destroy({ id, ...versionCondition(expected) });
-  if (deleted === 0) {
-    explainNoMatch(RESOURCE, await findLabel(userId, id), expected);
-    // Matched the version but deleted nothing: only a concurrent delete does that.
-    throw notFound(RESOURCE);
-  }
+  if (deleted === 0) explainNotDeleted(RESOURCE, await findLabel(userId, id), expected);
 }
 
 /** One page of the caller's labels by name (ignoring case, ties by id), keyset-paginated with an HMAC cursor. */
@@ -135,8 +131,6 @@ export async function listLabels(userId: string, options: ListOptions): Promise<
      LIMIT ${binds.add(limit + 1)}`,
     binds.values,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }, binding) : null;
-  return { labels: page.map(({ sort_key: _, ...label }) => label), nextCursor };
+  const { page, nextCursor } = keysetPage(rows, limit, binding);
+  return { labels: page, nextCursor };
 }

@@ -4,8 +4,8 @@ import { withStatementTimeout } from '../db/statement-timeout.js';
 import { TODO_COLUMNS, Todo, type TodoRow } from '../db/models/index.js';
 import { BindParameters, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
-import { explainNoMatch, notFound, versionCondition, type ExpectedVersions } from './conditional-write.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { explainNoMatch, explainNotDeleted, notFound, versionCondition, versionSql, type ExpectedVersions } from './conditional-write.js';
+import { decodeCursor, keysetPage } from './cursor.js';
 
 export type { TodoRow } from '../db/models/index.js';
 export type { ExpectedVersions } from './conditional-write.js';
@@ -132,7 +132,7 @@ export async function updateTodo(userId: string, id: string, patch: TodoPatch, e
   }
   if (changes.length === 0) return explainNoMatch(RESOURCE, await findTodo(userId, id), expected);
   if (patch.completed !== undefined) sets.push(patch.completed ? `completed_at = COALESCE(completed_at, ${now})` : 'completed_at = NULL');
-  const versions = Array.isArray(expected) ? ` AND version = ANY (${binds.add(expected)}::int[])` : '';
+  const versions = versionSql(expected, binds);
   const [updated] = await todosOf(userId).rows<TodoRow>(
     `UPDATE todos SET ${sets.join(', ')}, version = version + 1, updated_at = ${now}
      WHERE user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})
@@ -144,11 +144,7 @@ export async function updateTodo(userId: string, id: string, patch: TodoPatch, e
 
 export async function deleteTodo(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
   const deleted = await todosOf(userId).destroy({ id, ...versionCondition(expected) });
-  if (deleted === 0) {
-    explainNoMatch(RESOURCE, await findTodo(userId, id), expected);
-    // Matched the version but deleted nothing: only a concurrent delete does that.
-    throw notFound(RESOURCE);
-  }
+  if (deleted === 0) explainNotDeleted(RESOURCE, await findTodo(userId, id), expected);
 }
 
 const SORT_SPECS: Record<Sort, SortSpec> = Object.fromEntries(
@@ -233,8 +229,6 @@ export async function listTodos(userId: string, options: ListOptions, settings: 
   // Every other page is an index range scan of the caller's rows; a search's cost depends on its
   // text and on what the rows hold, so it gets the tighter timeout, at the price of a transaction.
   const rows = filters.q !== undefined && settings.searchTimeoutMs !== undefined ? await withStatementTimeout(settings.searchTimeoutMs, select) : await select();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }, binding) : null;
-  return { todos: page.map(({ sort_key: _, ...todo }) => todo), nextCursor };
+  const { page, nextCursor } = keysetPage(rows, limit, binding);
+  return { todos: page, nextCursor };
 }
