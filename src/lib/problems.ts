@@ -68,6 +68,13 @@ export const PROBLEMS = {
       'The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.',
     example: { detail: 'You already have a label named "work" (label names are unique ignoring case). Nothing was changed.' },
   },
+  default_list: {
+    status: 409,
+    title: 'Default list',
+    description:
+      'The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.',
+    example: { detail: 'This is your default list: it cannot be deleted. Nothing was changed.' },
+  },
   precondition_failed: {
     status: 412,
     title: 'Precondition failed',

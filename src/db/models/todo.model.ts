@@ -10,6 +10,29 @@ export class Todo extends Model<InferAttributes<Todo>, InferCreationAttributes<T
   @Column({ type: DataType.UUID, allowNull: false })
   declare user_id: string;
 
+  /** The list it is in; its subtasks are always in the same one (foreign key (parent_id, list_id)). */
+  @Column({ type: DataType.UUID, allowNull: false })
+  declare list_id: string;
+
+  /** The todo it is a subtask of, or null for a top-level todo. */
+  @Column({ type: DataType.UUID, allowNull: true })
+  declare parent_id: string | null;
+
+  /** A fractional-indexing key, compared bytewise (COLLATE "C"), among the todos of the same list and parent. */
+  @Column({ type: DataType.TEXT, allowNull: false })
+  declare position: string;
+
+  /** The caller's labels on it, in the order given; todo_labels is kept from it by a trigger. */
+  @Column({ type: DataType.ARRAY(DataType.UUID), allowNull: false, defaultValue: [] })
+  declare label_ids: CreationOptional<string[]>;
+
+  /** Kept by triggers on its subtasks' rows. */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare subtask_count: CreationOptional<number>;
+
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare open_subtask_count: CreationOptional<number>;
+
   @Column({ type: DataType.TEXT, allowNull: false })
   declare title: string;
 
@@ -46,6 +69,12 @@ export type TodoRow = InferAttributes<Todo>;
 export const TODO_COLUMNS = [
   'id',
   'user_id',
+  'list_id',
+  'parent_id',
+  'position',
+  'label_ids',
+  'subtask_count',
+  'open_subtask_count',
   'title',
   'description',
   'completed',

@@ -22,6 +22,14 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
   declare label_count: CreationOptional<number>;
 
+  /** How many lists the user has, the default one included: kept by triggers on lists (migration 2026.12.01T15.00.00). */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare list_count: CreationOptional<number>;
+
+  /** How many end positions were handed out: fractional_key(position_seq) is the last (migration 2026.12.01T15.00.00). */
+  @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
+  declare position_seq: CreationOptional<string>;
+
   @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 
