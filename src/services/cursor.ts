@@ -99,8 +99,7 @@ const timestamp =
     );
   };
 
-// One kind per sort field; a new sort (e.g. `position`, fractional-indexing ASCII compared COLLATE "C")
-// adds its own entry, and a sort without one accepts no cursor at all.
+// One kind per sort field; a new sort adds its own entry, and a sort without one accepts no cursor at all.
 const KEY_KINDS: Record<string, KeyKind> = {
   priority: integerBetween(0, 4),
   created_at: timestamp(),
@@ -108,6 +107,8 @@ const KEY_KINDS: Record<string, KeyKind> = {
   due_at: timestamp({ infinity: true }),
   // Labels by `lower(name)`: text of a stored name (at most 64 code points), compared as text.
   name: (key) => [...key].length <= 64 && !key.includes('\u0000') && key.isWellFormed(),
+  // Todos and lists by `position`: a fractional-indexing key as the CHECK constraints accept it.
+  position: (key) => /^[0-9A-Za-z]{2,256}$/.test(key),
 };
 
 function keyKindOf(sort: string): KeyKind | undefined {
