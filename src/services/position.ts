@@ -31,3 +31,8 @@ export interface Gap {
 export function positionIn(gap: Gap, end: string): string {
   return gap.after === null ? end : generateKeyBetween(gap.before, gap.after);
 }
+
+/** Past this length a key is not written: the place is renumbered first (keys grow by about a character every few moves into one gap). */
+const LONGEST_KEY = 64;
+
+export const rebalanceNeeded = (key: string): boolean => key.length > LONGEST_KEY;

@@ -220,6 +220,26 @@ export interface paths {
         patch: operations["updateTodo"];
         trace?: never;
     };
+    "/v1/todos/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a todo
+         * @description Puts a todo in a new place in one call: another list (its subtasks follow; its `id` stays), another parent (or top-level), and between two todos there (`before_id` or `after_id`; neither: the end). Only this todo gets a new `position`; no other todo is renumbered, and concurrent moves never lose a todo or give two the same position. Every move increments `version` and gives a new `ETag`. A list, parent or neighbour that is not the caller's is a 422, exactly like one that does not exist. Send `If-Match` to move only the version you read, and `Idempotency-Key` to make a retry safe.
+         */
+        post: operations["moveTodo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/labels": {
         parameters: {
             query?: never;
@@ -326,6 +346,7 @@ export interface components {
              *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
              *     - `limit_reached` (409): The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
              *     - `label_exists` (409): The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
+             *     - `default_list` (409): The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
              *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
              *     - `payload_too_large` (413): The request body is larger than the service accepts.
              *     - `request_header_fields_too_large` (431): The request line and headers together are larger than the server reads (16384 bytes). Nothing was changed; send fewer or shorter headers (a very long cookie or token is the usual cause).
@@ -338,7 +359,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "label_exists" | "precondition_failed" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "label_exists" | "default_list" | "precondition_failed" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -531,6 +552,39 @@ export interface components {
              */
             priority: "none" | "low" | "medium" | "high" | "urgent";
             /**
+             * Format: uuid
+             * @description The list it is in. Its subtasks are always in the same list. Its `id` never changes when it moves.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001
+             */
+            list_id: string;
+            /**
+             * @description The todo it is a subtask of, or `null` for a top-level todo.
+             * @example null
+             */
+            parent_id: string | null;
+            /**
+             * @description Its place among the todos with the same list and parent: an opaque key that sorts bytewise (compare with `<` on the strings or `COLLATE "C"`, never a locale-aware comparison). New todos go to the end. Read-only: change it with `POST /v1/todos/{id}/move`.
+             * @example a1
+             */
+            position: string;
+            /**
+             * @description The caller's labels on it (at most 20), in the order they were given.
+             * @example []
+             */
+            label_ids: string[];
+            /**
+             * Format: int32
+             * @description How many subtasks it has directly (not counting theirs). A live count: it changes without a new `version`.
+             * @example 0
+             */
+            subtask_count: number;
+            /**
+             * Format: int32
+             * @description How many of those are not completed. A live count, like `subtask_count`.
+             * @example 0
+             */
+            open_subtask_count: number;
+            /**
              * Format: date-time
              * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
              * @example 2026-11-22T09:30:00.000Z
@@ -550,7 +604,7 @@ export interface components {
             version: number;
         };
         /**
-         * @description A new todo. Only `title` is required. Any other field, including the read-only `id`, `completed_at`, `created_at`, `updated_at` and `version`, is a 422.
+         * @description A new todo. Only `title` is required. It goes to the end of its list (or of its parent's subtasks). Any other field, including the read-only `id`, `position`, `completed_at`, `subtask_count`, `created_at`, `updated_at` and `version`, is a 422.
          * @example {
          *       "title": "Buy oat milk",
          *       "due_at": "2026-12-01T17:00:00Z",
@@ -585,9 +639,28 @@ export interface components {
              * @enum {string}
              */
             priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * Format: uuid
+             * @description The list to put it in. Default: the parent's list when `parent_id` is given, else the caller's default list. Another user's list is a 422, exactly like one that does not exist.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001
+             */
+            list_id?: string;
+            /**
+             * Format: uuid
+             * @description One of the caller's todos in the same list, to make this one its subtask, at most 4 levels deep; `null` for a top-level todo. Another user's todo, one in another list, the todo itself or one of its own subtasks is a 422 on `body.parent_id`.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            parent_id?: string | null;
+            /**
+             * @description The caller's labels to put on it, at most 20, each once; kept in this order. An id that is not one of the caller's labels is a 422 naming its place (`body.label_ids.2`).
+             * @example [
+             *       "019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0002"
+             *     ]
+             */
+            label_ids?: string[];
         };
         /**
-         * @description A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` or `due_at` (it is a 422 for fields that cannot be empty). Read-only and unknown fields are a 422. A patch that changes nothing does not change `version`.
+         * @description A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` or `due_at`, and makes a subtask top-level with `parent_id` (it is a 422 for fields that cannot be empty). `label_ids` replaces the whole list. Read-only and unknown fields (`position` included: use the move operation) are a 422. A patch that changes nothing does not change `version`.
          * @example {
          *       "completed": true,
          *       "due_at": null
@@ -621,6 +694,57 @@ export interface components {
              * @enum {string}
              */
             priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * Format: uuid
+             * @description Move it, with its subtasks, to the end of this list (as a top-level todo, unless `parent_id` is given too). Its `id` does not change. Another user's list is a 422.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001
+             */
+            list_id?: string;
+            /**
+             * Format: uuid
+             * @description Make it a subtask of this todo (in that todo's list, at the end of its subtasks), or `null` to make it top-level. At most 4 levels, counting its own subtasks; not under itself or one of its subtasks (422).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            parent_id?: string | null;
+            /**
+             * @description Replaces its labels: the caller's labels, at most 20, each once, in this order; `[]` removes them all.
+             * @example [
+             *       "019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0002"
+             *     ]
+             */
+            label_ids?: string[];
+        };
+        /**
+         * @description Where to put the todo: a list and parent (default: where it is) and a neighbour there (default: the end). Only the moved todo gets a new `position` (and its subtasks a new `list_id` when the list changes): no other todo is renumbered.
+         * @example {
+         *       "after_id": "019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0003"
+         *     }
+         */
+        TodoMove: {
+            /**
+             * Format: uuid
+             * @description The list to move it to, with its subtasks (as a top-level todo unless `parent_id` is given). Default: its parent's list when `parent_id` is given, else where it is.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001
+             */
+            list_id?: string;
+            /**
+             * Format: uuid
+             * @description The todo to make it a subtask of, or `null` for top-level. Default: unchanged within its list; top-level when it moves to another list.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            parent_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Put it just before this todo, which must be another of the caller's todos in the list and parent it moves to (else a 422 on `body.before_id`). Send `before_id` or `after_id`, not both; neither puts it at the end.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            before_id?: string;
+            /**
+             * Format: uuid
+             * @description Put it just after this todo, which must be another of the caller's todos in the list and parent it moves to (else a 422 on `body.after_id`). Send `before_id` or `after_id`, not both; neither puts it at the end.
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            after_id?: string;
         };
         /** @description A page of labels. */
         LabelList: {
@@ -1447,8 +1571,14 @@ export interface operations {
                 updated_since?: string;
                 /** @description Only these priorities: one value or a comma-separated list (`high,urgent`). */
                 priority?: string;
-                /** @description Order: a field, ascending, or `-field`, descending; ties are broken by `id` in the same direction. Default `-created_at` (newest first). Todos with no `due_at` come last in `due_at` and first in `-due_at`. Priority order is none < low < medium < high < urgent. */
-                sort?: "created_at" | "-created_at" | "due_at" | "-due_at" | "priority" | "-priority" | "updated_at" | "-updated_at";
+                /** @description Only todos in this list (one of the caller's; another id gives an empty page). */
+                list_id?: string;
+                /** @description Only the subtasks of this todo, or `none` for top-level todos only. */
+                parent_id?: string;
+                /** @description Only todos with any of these labels: one label id or up to 20, separated by commas. */
+                label_id?: string;
+                /** @description Order: a field, ascending, or `-field`, descending; ties are broken by `id` in the same direction. Default `-created_at` (newest first). Todos with no `due_at` come last in `due_at` and first in `-due_at`. Priority order is none < low < medium < high < urgent. `position` is the manual order: use it with `list_id` (served by an index) and `parent_id` (`none` for a list's top-level todos, or a parent's id for its subtasks); todos of different parents interleave by key. */
+                sort?: "created_at" | "-created_at" | "due_at" | "-due_at" | "priority" | "-priority" | "updated_at" | "-updated_at" | "position" | "-position";
             };
             header?: never;
             path?: never;
@@ -2970,6 +3100,377 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moveTodo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the todo is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A todo that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The todo's id. A todo of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Where to put it. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoMove"];
+            };
+        };
+        responses: {
+            /** @description The moved todo. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The todo's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next change. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Todo"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "service_unavailable",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
                      *     }

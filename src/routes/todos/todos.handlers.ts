@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as todos from '../../services/todo-service.js';
-import type { CreateRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute } from './todos.routes.js';
+import type { CreateRoute, GetRoute, ListRoute, MoveRoute, PatchRoute, RemoveRoute } from './todos.routes.js';
 import type { TodoSchema } from './todos.schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -17,6 +17,12 @@ function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
     completed_at: iso(todo.completed_at),
     due_at: iso(todo.due_at),
     priority: todos.priorityName(todo.priority),
+    list_id: todo.list_id,
+    parent_id: todo.parent_id,
+    position: todo.position,
+    label_ids: todo.label_ids,
+    subtask_count: todo.subtask_count,
+    open_subtask_count: todo.open_subtask_count,
     created_at: todo.created_at.toISOString(),
     updated_at: todo.updated_at.toISOString(),
     version: todo.version,
@@ -62,4 +68,12 @@ export const remove: AppRouteHandler<RemoveRoute> = async (c) => {
   const { id } = c.req.valid('param');
   await todos.deleteTodo(c.get('user').id, id, ifMatchVersions(c.req.valid('header')['if-match']));
   return c.body(null, 204);
+};
+
+export const move: AppRouteHandler<MoveRoute> = async (c) => {
+  const { id } = c.req.valid('param');
+  const expected = ifMatchVersions(c.req.valid('header')['if-match']);
+  const todo = await todos.moveTodo(c.get('user').id, id, c.req.valid('json'), expected);
+  c.header('ETag', etagOf(todo.version));
+  return c.json(toTodo(todo), 200);
 };

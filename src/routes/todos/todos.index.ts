@@ -8,4 +8,5 @@ export const todosRouter = createRouter()
   .openapi(routes.create, unitOfWork(handlers.create))
   .openapi(routes.get, unitOfWork(handlers.get))
   .openapi(routes.patch, unitOfWork(handlers.patch))
-  .openapi(routes.remove, unitOfWork(handlers.remove));
+  .openapi(routes.remove, unitOfWork(handlers.remove))
+  .openapi(routes.move, unitOfWork(handlers.move));

@@ -8,6 +8,7 @@ import {
   TodoCreateSchema,
   TodoIdParamsSchema,
   TodoListSchema,
+  TodoMoveSchema,
   TodoPatchSchema,
   TodoSchema,
 } from './todos.schemas.js';
@@ -128,7 +129,31 @@ export const remove = createV1Route({
   },
 });
 
+export const move = createV1Route({
+  method: 'post',
+  path: '/v1/todos/{id}/move',
+  operationId: 'moveTodo',
+  tags,
+  summary: 'Move a todo',
+  description:
+    "Puts a todo in a new place in one call: another list (its subtasks follow; its `id` stays), another parent (or top-level), and between two todos there (`before_id` or `after_id`; neither: the end). Only this todo gets a new `position`; no other todo is renumbered, and concurrent moves never lose a todo or give two the same position. Every move increments `version` and gives a new `ETag`. A list, parent or neighbour that is not the caller's is a 422, exactly like one that does not exist. Send `If-Match` to move only the version you read, and `Idempotency-Key` to make a retry safe.",
+  request: {
+    params: TodoIdParamsSchema,
+    headers: ConditionalWriteHeadersSchema,
+    body: { required: true, description: 'Where to put it.', content: json(TodoMoveSchema) },
+  },
+  errors: ['not_found'],
+  responses: {
+    200: {
+      description: 'The moved todo.',
+      headers: { ETag: etag(' after the move: send it in `If-Match` with the next change.'), 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+      content: json(TodoSchema),
+    },
+  },
+});
+
 export type ListRoute = typeof list;
+export type MoveRoute = typeof move;
 export type CreateRoute = typeof create;
 export type GetRoute = typeof get;
 export type PatchRoute = typeof patch;

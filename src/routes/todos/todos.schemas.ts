@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PAGE_QUERY, conditionalWriteHeaders } from '../../lib/request-schemas.js';
+import { PAGE_QUERY, conditionalWriteHeaders, idReference } from '../../lib/request-schemas.js';
+import { LABELS_PER_TODO, SUBTASK_DEPTH } from '../../services/user-service.js';
 import { PRIORITIES, SORTS } from '../../services/todo-service.js';
 
 // The todo contract, written by hand: it changes only when someone means to change it.
@@ -79,12 +80,46 @@ export const TodoSchema = z
       .openapi({ format: 'date-time', description: 'Set by the service when `completed` turns true, cleared when it turns false. Read-only.', example: null }),
     due_at: z.string().max(32).nullable().openapi({ format: 'date-time', description: 'When it is due, in UTC, or `null`.', example: '2026-12-01T17:00:00.000Z' }),
     priority: PrioritySchema,
+    list_id: z.uuid().openapi({ maxLength: 36, description: 'The list it is in. Its subtasks are always in the same list. Its `id` never changes when it moves.', example: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001' }),
+    parent_id: z.uuid().nullable().openapi({ type: ['string', 'null'], maxLength: 36, description: 'The todo it is a subtask of, or `null` for a top-level todo.', example: null }),
+    position: z.string().max(256).openapi({
+      maxLength: 256,
+      pattern: '^[0-9A-Za-z]+$',
+      description:
+        'Its place among the todos with the same list and parent: an opaque key that sorts bytewise (compare with `<` on the strings or `COLLATE "C"`, never a locale-aware comparison). New todos go to the end. Read-only: change it with `POST /v1/todos/{id}/move`.',
+      example: 'a1',
+    }),
+    label_ids: z.array(z.uuid().openapi({ maxLength: 36 })).max(LABELS_PER_TODO).openapi({ description: `The caller's labels on it (at most ${LABELS_PER_TODO}), in the order they were given.`, example: [] }),
+    subtask_count: z.number().int().min(0).max(2_147_483_647).openapi({ format: 'int32', description: 'How many subtasks it has directly (not counting theirs). A live count: it changes without a new `version`.', example: 0 }),
+    open_subtask_count: z.number().int().min(0).max(2_147_483_647).openapi({ format: 'int32', description: 'How many of those are not completed. A live count, like `subtask_count`.', example: 0 }),
     created_at: timestamp('When it was created. Read-only.', '2026-11-22T09:30:00.000Z'),
     updated_at: timestamp('When it last changed. Read-only.', '2026-11-22T09:30:00.000Z'),
     version: z.number().int().min(1).max(2_147_483_647).openapi({
       format: 'int32', description: 'Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.', example: 1 }),
   })
   .openapi('Todo', { description: 'A todo. It belongs to the user who created it and is visible to no one else.' });
+
+const LabelIdsSchema = z
+  .array(idReference('A label id.'))
+  .max(LABELS_PER_TODO, `At most ${LABELS_PER_TODO} labels on one todo.`)
+  .refine((ids) => new Set(ids).size === ids.length, 'Each label at most once.')
+  .openapi({
+    maxItems: LABELS_PER_TODO,
+    uniqueItems: true,
+    description: `The caller's labels to put on it, at most ${LABELS_PER_TODO}, each once; kept in this order. An id that is not one of the caller's labels is a 422 naming its place (\`body.label_ids.2\`).`,
+    example: ['019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0002'],
+  });
+
+const ListIdInput = idReference(
+  "One of the caller's lists (`GET /v1/lists`). A list that is not the caller's is a 422 on `body.list_id`, exactly like one that does not exist.",
+  '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001',
+);
+
+const ParentIdInput = idReference(
+  `One of the caller's todos in the same list, to make this one its subtask, at most ${SUBTASK_DEPTH} levels deep; \`null\` for a top-level todo. Another user's todo, one in another list, the todo itself or one of its own subtasks is a 422 on \`body.parent_id\`.`,
+)
+  .nullable()
+  .openapi({ type: ['string', 'null'] });
 
 export const TodoCreateSchema = z
   .strictObject({
@@ -93,10 +128,13 @@ export const TodoCreateSchema = z
     completed: z.boolean().optional().openapi({ description: 'Default `false`. `true` also sets `completed_at`.', example: false }),
     due_at: DueAtSchema.optional(),
     priority: PrioritySchema.optional().openapi({ description: 'Default `none`.' }),
+    list_id: ListIdInput.optional().openapi({ description: "The list to put it in. Default: the parent's list when `parent_id` is given, else the caller's default list. Another user's list is a 422, exactly like one that does not exist." }),
+    parent_id: ParentIdInput.optional(),
+    label_ids: LabelIdsSchema.optional(),
   })
   .openapi('TodoCreate', {
     description:
-      'A new todo. Only `title` is required. Any other field, including the read-only `id`, `completed_at`, `created_at`, `updated_at` and `version`, is a 422.',
+      'A new todo. Only `title` is required. It goes to the end of its list (or of its parent\'s subtasks). Any other field, including the read-only `id`, `position`, `completed_at`, `subtask_count`, `created_at`, `updated_at` and `version`, is a 422.',
     example: { title: 'Buy oat milk', due_at: '2026-12-01T17:00:00Z', priority: 'high' },
   });
 
@@ -107,11 +145,37 @@ export const TodoPatchSchema = z
     completed: z.boolean().optional().openapi({ description: '`true` sets `completed_at` (if it was not done yet); `false` clears it.', example: true }),
     due_at: DueAtSchema.optional(),
     priority: PrioritySchema.optional(),
+    list_id: ListIdInput.optional().openapi({
+      description: "Move it, with its subtasks, to the end of this list (as a top-level todo, unless `parent_id` is given too). Its `id` does not change. Another user's list is a 422.",
+    }),
+    parent_id: ParentIdInput.optional().openapi({
+      description: `Make it a subtask of this todo (in that todo's list, at the end of its subtasks), or \`null\` to make it top-level. At most ${SUBTASK_DEPTH} levels, counting its own subtasks; not under itself or one of its subtasks (422).`,
+    }),
+    label_ids: LabelIdsSchema.optional().openapi({ description: `Replaces its labels: the caller's labels, at most ${LABELS_PER_TODO}, each once, in this order; \`[]\` removes them all.` }),
   })
   .openapi('TodoPatch', {
     description:
-      'A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` or `due_at` (it is a 422 for fields that cannot be empty). Read-only and unknown fields are a 422. A patch that changes nothing does not change `version`.',
+      'A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` or `due_at`, and makes a subtask top-level with `parent_id` (it is a 422 for fields that cannot be empty). `label_ids` replaces the whole list. Read-only and unknown fields (`position` included: use the move operation) are a 422. A patch that changes nothing does not change `version`.',
     example: { completed: true, due_at: null },
+  });
+
+const neighbour = (side: 'before' | 'after') =>
+  idReference(
+    `Put it just ${side} this todo, which must be another of the caller's todos in the list and parent it moves to (else a 422 on \`body.${side}_id\`). Send \`before_id\` or \`after_id\`, not both; neither puts it at the end.`,
+  ).optional();
+
+export const TodoMoveSchema = z
+  .strictObject({
+    list_id: ListIdInput.optional().openapi({ description: "The list to move it to, with its subtasks (as a top-level todo unless `parent_id` is given). Default: its parent's list when `parent_id` is given, else where it is." }),
+    parent_id: ParentIdInput.optional().openapi({ description: 'The todo to make it a subtask of, or `null` for top-level. Default: unchanged within its list; top-level when it moves to another list.' }),
+    before_id: neighbour('before'),
+    after_id: neighbour('after'),
+  })
+  .refine((m) => m.before_id === undefined || m.after_id === undefined, { message: 'Send before_id or after_id, not both.', path: ['after_id'] })
+  .openapi('TodoMove', {
+    description:
+      'Where to put the todo: a list and parent (default: where it is) and a neighbour there (default: the end). Only the moved todo gets a new `position` (and its subtasks a new `list_id` when the list changes): no other todo is renumbered.',
+    example: { after_id: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0003' },
   });
 
 export const TodoListSchema = z
@@ -180,6 +244,36 @@ export const ListTodosQuerySchema = z.strictObject({
       pattern: '^(none|low|medium|high|urgent)(,(none|low|medium|high|urgent))*$',
       description: 'Only these priorities: one value or a comma-separated list (`high,urgent`).',
     }),
+  list_id: idReference('Only todos in this list (one of the caller\'s; another id gives an empty page).').optional().openapi({ param: { name: 'list_id', in: 'query' } }),
+  parent_id: z
+    .union([z.literal('none'), idReference('')], { error: 'Must be a todo id, or none for top-level todos.' })
+    .optional()
+    .openapi({
+      param: { name: 'parent_id', in: 'query' },
+      type: 'string',
+      maxLength: 36,
+      description: 'Only the subtasks of this todo, or `none` for top-level todos only.',
+      example: 'none',
+    }),
+  label_id: z
+    .string()
+    .max(20 * 37)
+    .transform((v, ctx) => {
+      const ids = v.split(',').map((id) => id.toLowerCase());
+      const uuid = z.uuid();
+      if (ids.length > LABELS_PER_TODO || ids.some((id) => !uuid.safeParse(id).success)) {
+        ctx.addIssue({ code: 'custom', message: `Must be one label id or up to ${LABELS_PER_TODO}, separated by commas.` });
+        return z.NEVER;
+      }
+      return [...new Set(ids)];
+    })
+    .optional()
+    .openapi({
+      param: { name: 'label_id', in: 'query' },
+      type: 'string',
+      maxLength: 20 * 37,
+      description: `Only todos with any of these labels: one label id or up to ${LABELS_PER_TODO}, separated by commas.`,
+    }),
   sort: z
     .enum(SORTS, { error: `Must be one of ${SORTS.join(', ')}.` })
     .optional()
@@ -187,7 +281,7 @@ export const ListTodosQuerySchema = z.strictObject({
       param: { name: 'sort', in: 'query' },
       default: '-created_at',
       description:
-        'Order: a field, ascending, or `-field`, descending; ties are broken by `id` in the same direction. Default `-created_at` (newest first). Todos with no `due_at` come last in `due_at` and first in `-due_at`. Priority order is none < low < medium < high < urgent.',
+        'Order: a field, ascending, or `-field`, descending; ties are broken by `id` in the same direction. Default `-created_at` (newest first). Todos with no `due_at` come last in `due_at` and first in `-due_at`. Priority order is none < low < medium < high < urgent. `position` is the manual order: use it with `list_id` (served by an index) and `parent_id` (`none` for a list\'s top-level todos, or a parent\'s id for its subtasks); todos of different parents interleave by key.',
       example: '-created_at',
     }),
 });
