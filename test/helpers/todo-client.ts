@@ -17,6 +17,7 @@ export type ListCall = CallOf<paths['/v1/todos']['get']>;
 export type GetCall = CallOf<paths['/v1/todos/{id}']['get']>;
 export type PatchCall = CallOf<paths['/v1/todos/{id}']['patch']>;
 export type DeleteCall = CallOf<paths['/v1/todos/{id}']['delete']>;
+export type MoveCall = CallOf<paths['/v1/todos/{id}/move']['post']>;
 export type MeCall = CallOf<paths['/v1/me']['get']>;
 /** An answer of a request the contract types do not describe (`raw`): give `raw` a type to narrow it. */
 export interface Call {
@@ -58,6 +59,7 @@ export function todoClient(t: TestApp, token?: string) {
     get: (id: string, headers?: Record<string, string>) => call<GetCall>(t, token, 'GET', `/v1/todos/${id}`, undefined, headers),
     patch: (id: string, body: unknown, headers?: Record<string, string>) => call<PatchCall>(t, token, 'PATCH', `/v1/todos/${id}`, body, headers),
     remove: (id: string, headers?: Record<string, string>) => call<DeleteCall>(t, token, 'DELETE', `/v1/todos/${id}`, undefined, headers),
+    move: (id: string, body: unknown, headers?: Record<string, string>) => call<MoveCall>(t, token, 'POST', `/v1/todos/${id}/move`, body, headers),
     me: () => call<MeCall>(t, token, 'GET', '/v1/me'),
     list: (query: Record<string, string | number | boolean> = {}) =>
       call<ListCall>(t, token, 'GET', `/v1/todos?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`),

@@ -31,6 +31,7 @@ describe("isolation: user B and user A's todos", () => {
     ['GET with If-None-Match', (c, id) => c.get(id, { 'if-none-match': '"1"' })],
     ['PATCH', (c, id) => c.patch(id, { title: 'stolen', completed: true })],
     ['DELETE', (c, id) => c.remove(id)],
+    ['POST move', (c, id) => c.move(id, {})],
   ];
 
   it.each(operations)('%s on an id of A is a 404 identical to one for a random id', async (_name, op) => {
@@ -58,6 +59,47 @@ describe("isolation: user B and user A's todos", () => {
     for (const query of queries) {
       const rows = await bob.listAll(query);
       expect(rows.every((r) => r.title === 'bob own todo'), JSON.stringify(query)).toBe(true);
+    }
+  });
+
+  // Every id a body or filter names (issue 12): A's list, todo (as parent or neighbour) and label behave for B exactly like random ids.
+  it("A's ids in B's bodies are the same 422 as random ids, and change nothing", async () => {
+    const aliceListId = aliceTodos[0]!.list_id as string;
+    const label = await alice.raw<{ status: number; headers: Headers; body: { id: string } }>('POST', '/v1/labels', { name: 'alice label' });
+    expectStatus(label, 201);
+    const bobTodo = await bob.created({ title: 'bob movable' });
+    const attempts: Array<[string, (id: string) => Promise<Call>]> = [
+      ['create list_id', (id) => bob.create({ title: 'x', list_id: id })],
+      ['create parent_id', (id) => bob.create({ title: 'x', parent_id: id })],
+      ['create label_ids', (id) => bob.create({ title: 'x', label_ids: [id] })],
+      ['patch list_id', (id) => bob.patch(bobTodo.id, { list_id: id })],
+      ['patch parent_id', (id) => bob.patch(bobTodo.id, { parent_id: id })],
+      ['patch label_ids', (id) => bob.patch(bobTodo.id, { label_ids: [id] })],
+      ['move list_id', (id) => bob.move(bobTodo.id, { list_id: id })],
+      ['move parent_id', (id) => bob.move(bobTodo.id, { parent_id: id })],
+      ['move after_id', (id) => bob.move(bobTodo.id, { after_id: id })],
+      ['move before_id', (id) => bob.move(bobTodo.id, { before_id: id })],
+    ];
+    const aliceIdFor = (name: string) => (name.endsWith('list_id') ? aliceListId : name.endsWith('label_ids') ? label.body.id : aliceTodos[0]!.id);
+    for (const [name, attempt] of attempts) {
+      const theirs = await attempt(aliceIdFor(name));
+      const random = await attempt(randomUUID());
+      expect(theirs.status, name).toBe(422);
+      expect(comparable(theirs), name).toEqual(comparable(random));
+    }
+    const after = await bob.get(bobTodo.id);
+    expectStatus(after, 200);
+    expect(after.body).toEqual(bobTodo);
+  });
+
+  it("A's list, parent and label ids as B's filters give B an empty page", async () => {
+    const label = await alice.raw<{ status: number; headers: Headers; body: { data: Array<{ id: string }> } }>('GET', '/v1/labels');
+    expectStatus(label, 200);
+    const queries: Array<Record<string, string>> = [{ list_id: aliceTodos[0]!.list_id as string }, { parent_id: aliceTodos[0]!.id }, { label_id: label.body.data[0]!.id }];
+    for (const query of queries) {
+      const page = await bob.list({ ...query, sort: 'position' });
+      expectStatus(page, 200);
+      expect(page.body.data, JSON.stringify(query)).toEqual([]);
     }
   });
 
