@@ -66,9 +66,9 @@ export const conditionalWriteHeaders = (resource: string) => z.object({ 'if-matc
  * any UUID, in either case, compared in lower case; one that is not the caller's is refused
  * exactly like one that does not exist.
  */
-export function idReference(description: string, example = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f') {
+export function idReference(description: string, example: string | null = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f') {
   return z
     .uuid({ error: 'Must be an id (a UUID such as 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f).' })
     .transform((s) => s.toLowerCase())
-    .openapi({ type: 'string', format: 'uuid', maxLength: 36, description, example });
+    .openapi({ type: 'string', format: 'uuid', maxLength: 36, description, ...(example === null ? {} : { example }) });
 }

@@ -61,6 +61,24 @@ describe.each([
     expect(await statementsOf(spy, () => me.remove(victim))).toHaveLength(write);
   });
 
+  // Issue 12: list, parent and labels ride in the create's INSERT (the trigger and foreign keys
+  // check them); a move reserves the end key (the lock), reads its context, writes one row.
+  it(`a create with list, parent and labels: ${write}; a filtered page in position order: ${read}; a move: ${write + 2}; a PATCH to another list: ${write + 1}`, async () => {
+    const label = await me.raw<{ status: number; headers: Headers; body: { id: string } }>('POST', '/v1/labels', { name: `l${Math.random()}` });
+    const parent = await me.created({ title: 'parent' });
+    const list_id = parent.list_id;
+    const created = await statementsOf(spy, () => me.create({ title: 'child', list_id, parent_id: parent.id, label_ids: [label.body.id] }));
+    expect(created).toHaveLength(write);
+    const page = () => me.list({ list_id, parent_id: parent.id, label_id: label.body.id, sort: 'position', limit: 20 });
+    expect(await statementsOf(spy, page)).toHaveLength(read);
+    expect(await statementsOf(spy, () => me.move(parent.id, { before_id: id }))).toHaveLength(write + 2);
+    const other = (await t.db.query<{ id: string }>(
+      "INSERT INTO lists (id, user_id, name, position, created_at, updated_at) SELECT gen_random_uuid(), user_id, 'other', 'x' || md5(random()::text), now(), now() FROM todos WHERE id = $1 RETURNING id",
+      [id],
+    ))[0]!.id;
+    expect(await statementsOf(spy, () => me.patch(parent.id, { list_id: other }))).toHaveLength(write + 1);
+  });
+
   it('no statement looks up the caller', async () => {
     spy.reset();
     await me.get(id);

@@ -7,8 +7,8 @@ describe('errors that say what to send', () => {
   let t: TestApp;
   let me: TodoClient;
   let todo: string;
-  const BODY_FIELDS = 'The fields are: title, description, completed, due_at, priority.';
-  const QUERY_PARAMETERS = 'The query parameters are: limit, cursor, completed, q, due_before, due_after, updated_since, priority, sort.';
+  const BODY_FIELDS = 'The fields are: title, description, completed, due_at, priority, list_id, parent_id, label_ids.';
+  const QUERY_PARAMETERS = 'The query parameters are: limit, cursor, completed, q, due_before, due_after, updated_since, priority, list_id, parent_id, label_id, sort.';
   beforeAll(async () => {
     t = await startTestApp();
     me = await newUser(t);

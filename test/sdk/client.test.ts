@@ -104,6 +104,21 @@ describe('calls', () => {
     expect(await rejectionOf(client.labels.get(work.data.id))).toMatchObject({ status: 404, code: 'not_found' });
   });
 
+  it('todos.move: subtasks, labels and a move, with the new ETag; a foreign neighbour is a 422 naming body.after_id', async () => {
+    const client = await newClient();
+    const urgent = await client.labels.create({ name: 'urgent' });
+    const parent = await client.todos.create({ title: 'Plan the trip', label_ids: [urgent.data.id] });
+    const first = await client.todos.create({ title: 'Book flights', parent_id: parent.data.id });
+    const second = await client.todos.create({ title: 'Book a hotel', parent_id: parent.data.id });
+    const moved = await client.todos.move(second.data.id, { before_id: first.data.id }, { ifMatch: second.etag });
+    expect(moved).toEqual({ data: expect.objectContaining({ parent_id: parent.data.id, version: 2 }), etag: '"2"' });
+    const subtasks = await client.todos.list({ parent_id: parent.data.id, sort: 'position' });
+    expect(subtasks.data.map((t) => t.title)).toEqual(['Book a hotel', 'Book flights']);
+    expect((await client.todos.list({ label_id: urgent.data.id })).data.map((t) => t.id)).toEqual([parent.data.id]);
+    const problem = await rejectionOf(client.todos.move(first.data.id, { after_id: crypto.randomUUID() }));
+    expect(problem).toMatchObject({ status: 422, code: 'validation_failed', errors: [expect.objectContaining({ path: 'body.after_id' })] });
+  });
+
   it('me, health, readiness and the OpenAPI document', async () => {
     const client = await newClient();
     const me = await client.me();

@@ -17,6 +17,7 @@ import type {
   TodoCreate,
   TodoFilters,
   TodoList,
+  TodoMove,
   TodoPatch,
 } from './types.js';
 
@@ -110,6 +111,8 @@ export interface TodoClient {
     update(id: string, patch: TodoPatch, options?: ConditionalWriteOptions): Promise<TaggedTodo>;
     /** `DELETE /v1/todos/{id}`. */
     delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+    /** `POST /v1/todos/{id}/move`: to another list or parent, before or after a neighbour, or (with none) to the end. */
+    move(id: string, to: TodoMove, options?: ConditionalWriteOptions): Promise<TaggedTodo>;
   };
   labels: {
     /** One page of the caller's labels, by name ignoring case (`GET /v1/labels`). */
@@ -209,6 +212,11 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
   }
 
+  async function move(id: string, to: TodoMove, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
+    const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
   const listLabels = async (query: ListLabelsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, signal }));
 
   async function* iterateLabels(query: Omit<ListLabelsQuery, 'cursor'> = {}, options: CallOptions = {}) {
@@ -246,7 +254,7 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   return {
     me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
-    todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove },
+    todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     health: {
       live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),

@@ -8,6 +8,7 @@ export type Todo = Schemas['Todo'];
 export type TodoCreate = Schemas['TodoCreate'];
 export type TodoPatch = Schemas['TodoPatch'];
 export type TodoList = Schemas['TodoList'];
+export type TodoMove = Schemas['TodoMove'];
 export type Priority = Todo['priority'];
 export type Label = Schemas['Label'];
 export type LabelCreate = Schemas['LabelCreate'];

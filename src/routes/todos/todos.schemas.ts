@@ -244,9 +244,10 @@ export const ListTodosQuerySchema = z.strictObject({
       pattern: '^(none|low|medium|high|urgent)(,(none|low|medium|high|urgent))*$',
       description: 'Only these priorities: one value or a comma-separated list (`high,urgent`).',
     }),
-  list_id: idReference('Only todos in this list (one of the caller\'s; another id gives an empty page).').optional().openapi({ param: { name: 'list_id', in: 'query' } }),
+  // No example: Swagger UI's "Try it out" sends examples, and this one would filter out every todo.
+  list_id: idReference("Only todos in this list (one of the caller's; another id gives an empty page).", null).optional().openapi({ param: { name: 'list_id', in: 'query' } }),
   parent_id: z
-    .union([z.literal('none'), idReference('')], { error: 'Must be a todo id, or none for top-level todos.' })
+    .union([z.literal('none'), idReference('', null)], { error: 'Must be a todo id, or none for top-level todos.' })
     .optional()
     .openapi({
       param: { name: 'parent_id', in: 'query' },
