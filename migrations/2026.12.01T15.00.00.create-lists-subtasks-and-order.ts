@@ -199,10 +199,13 @@ export const up: Migration = async ({ context: { sequelize } }) => {
       cycle boolean;
     BEGIN
       PERFORM 1 FROM users WHERE id = NEW.user_id FOR UPDATE;
+      -- Only the owner's rows: another user's todo as a parent must be refused (by the foreign
+      -- key) exactly like one that does not exist, not by a depth that would tell it exists.
       WITH RECURSIVE up (id, parent_id, n) AS (
-        SELECT id, parent_id, 1 FROM todos WHERE id = NEW.parent_id
+        SELECT id, parent_id, 1 FROM todos WHERE id = NEW.parent_id AND user_id = NEW.user_id
         UNION ALL
-        SELECT t.id, t.parent_id, up.n + 1 FROM todos t JOIN up ON t.id = up.parent_id WHERE up.n < 5 AND up.id <> NEW.id
+        SELECT t.id, t.parent_id, up.n + 1 FROM todos t JOIN up ON t.id = up.parent_id
+          WHERE t.user_id = NEW.user_id AND up.n < 5 AND up.id <> NEW.id
       )
       SELECT coalesce(max(n), 0), coalesce(bool_or(id = NEW.id), false) INTO above, cycle FROM up;
       IF cycle THEN
