@@ -471,6 +471,14 @@ describe('lists: move', () => {
     expect(await order()).toEqual(['Inbox', 'A', 'B', 'C', 'D']);
   });
 
+  it('a move with no body at all (no Content-Type either) is a move to the end, like {}', async () => {
+    const first = (await me.all())[1]!;
+    const res = await me.move(first.id, undefined);
+    expectStatus(res, 200);
+    expect((await me.all()).at(-1)).toEqual(res.body);
+    expect(res.body).toMatchObject({ id: first.id, version: first.version + 1 });
+  });
+
   it('a move to where the list already is changes nothing, not even its version', async () => {
     const before = await me.all();
     const [, first, second] = before;
