@@ -7,6 +7,7 @@ import { rateLimit } from './middleware/rate-limit.js';
 import { readBody } from './middleware/read-body.js';
 import { healthRouter } from './routes/health/health.index.js';
 import { labelsRouter } from './routes/labels/labels.index.js';
+import { listsRouter } from './routes/lists/lists.index.js';
 import { meRouter } from './routes/me/me.index.js';
 import { metaRouter } from './routes/meta/meta.index.js';
 import { todosRouter } from './routes/todos/todos.index.js';
@@ -43,6 +44,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
   app.route('/', meRouter);
   app.route('/', todosRouter);
   app.route('/', labelsRouter);
+  app.route('/', listsRouter);
   mount?.(app);
   return app;
 }

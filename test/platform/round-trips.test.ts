@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { List, ListPage } from '../../clients/typescript/src/types.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { newUser, type TodoClient } from '../helpers/todo-client.js';
+import { expectStatus, newUser, type TodoClient } from '../helpers/todo-client.js';
 
 // Statements each request sends to PostgreSQL in steady state (the caller's user is cached).
 // On Neon every statement is a network round trip, often through a pooler: this is the budget.
@@ -72,11 +73,31 @@ describe.each([
     const page = () => me.list({ list_id, parent_id: parent.id, label_id: label.body.id, sort: 'position', limit: 20 });
     expect(await statementsOf(spy, page)).toHaveLength(read);
     expect(await statementsOf(spy, () => me.move(parent.id, { before_id: id }))).toHaveLength(write + 2);
-    const other = (await t.db.query<{ id: string }>(
-      "INSERT INTO lists (id, user_id, name, position, created_at, updated_at) SELECT gen_random_uuid(), user_id, 'other', 'x' || md5(random()::text), now(), now() FROM todos WHERE id = $1 RETURNING id",
-      [id],
-    ))[0]!.id;
-    expect(await statementsOf(spy, () => me.patch(parent.id, { list_id: other }))).toHaveLength(write + 1);
+    const other = await me.raw('POST', '/v1/lists', { name: 'other' });
+    expectStatus(other, 201);
+    expect(await statementsOf(spy, () => me.patch(parent.id, { list_id: (other.body as List).id }))).toHaveLength(write + 1);
+  });
+
+  it(`GET /v1/lists/{id} and a page of lists, counts included: ${read} each`, async () => {
+    const created = await me.raw('POST', '/v1/lists', { name: 'measured list' });
+    expectStatus(created, 201);
+    expect(await statementsOf(spy, () => me.raw('GET', `/v1/lists/${(created.body as List).id}`))).toHaveLength(read);
+    const page = await statementsOf(spy, () => me.raw('GET', '/v1/lists?limit=20'));
+    expect(page).toHaveLength(read);
+    expect(page.find((sql) => sql.includes('FROM lists'))).toMatch(/todo_count, open_todo_count/);
+  });
+
+  it(`POST /v1/lists: ${write + 1}, PATCH and DELETE: ${write}, a move: ${write + 2} (the user row's lock first, then the gap, then the write)`, async () => {
+    const created = await statementsOf(spy, () => me.raw('POST', '/v1/lists', { name: 'one more list' }));
+    expect(created).toHaveLength(write + 1);
+    expect(created.filter((sql) => /^UPDATE users SET position_seq/.test(sql))).toHaveLength(1);
+    expect(created.find((sql) => sql.startsWith('INSERT INTO lists'))).toMatch(/list_count/);
+    const [first, second] = ((await me.raw('GET', '/v1/lists?limit=100')).body as ListPage).data;
+    expect(await statementsOf(spy, () => me.raw('PATCH', `/v1/lists/${second!.id}`, { name: `changed ${Math.random()}` }))).toHaveLength(write);
+    const moved = await statementsOf(spy, () => me.raw('POST', `/v1/lists/${second!.id}/move`, { before_id: first!.id }));
+    expect(moved).toHaveLength(write + 2);
+    expect(moved[roleTimeouts ? 1 : 2]).toMatch(/^UPDATE users SET position_seq/);
+    expect(await statementsOf(spy, () => me.raw('DELETE', `/v1/lists/${second!.id}`))).toHaveLength(write);
   });
 
   it('no statement looks up the caller', async () => {

@@ -56,9 +56,25 @@ const labelFields = fc.record(
   },
   { requiredKeys: [] },
 );
+// LIST0..LIST2 stand for the seeded lists' ids, put in when the request is made.
+const listId = fc.oneof(fc.constantFrom('LIST0', 'LIST1', 'LIST2'), fc.uuid(), printable, fc.jsonValue());
+const listFields = fc.record(
+  {
+    name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('x'.repeat(256)), fc.jsonValue()),
+    color: fc.oneof(fc.constant(null), fc.constantFrom('#a1b2c3', '#A1B2C3', '#abc', 'red'), printable, fc.jsonValue()),
+    archived: fc.oneof(fc.boolean(), fc.jsonValue()),
+    before_id: listId,
+    after_id: listId,
+    position: fc.oneof(fc.constantFrom('a0', 'zz'), printable),
+    is_default: fc.boolean(),
+    todo_count: fc.integer(),
+  },
+  { requiredKeys: [] },
+);
 const body = fc.oneof(
   todoFields.map((o) => JSON.stringify(o)),
   labelFields.map((o) => JSON.stringify(o)),
+  listFields.map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 60 }),
 );
@@ -69,6 +85,7 @@ describe('fuzzing every operation', () => {
   let token: string;
   let ids: string[];
   let labelIds: string[];
+  let listIds: string[];
   beforeAll(async () => {
     t = await startTestApp();
     token = await signToken({ sub: newSubject('fuzz'), email: 'fuzz@example.com' });
@@ -82,6 +99,13 @@ describe('fuzzing every operation', () => {
       const res = await t.request('/v1/labels', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `seed ${i}` }) });
       labelIds.push(((await res.json()) as { id: string }).id);
     }
+    // The default list (which cannot be deleted or archived) and two more.
+    const inbox = await t.request('/v1/lists', { headers: { authorization: `Bearer ${token}` } });
+    listIds = [((await inbox.json()) as { data: Array<{ id: string }> }).data[0]!.id];
+    for (let i = 0; i < 2; i += 1) {
+      const res = await t.request('/v1/lists', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `seed ${i}` }) });
+      listIds.push(((await res.json()) as { id: string }).id);
+    }
   });
   afterAll(() => t.close());
 
@@ -90,6 +114,7 @@ describe('fuzzing every operation', () => {
       (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM todos x) AS todos,
       (SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u) AS users,
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM labels l) AS labels,
+      (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM lists l) AS lists,
       (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys`);
 
   const request = fc.record({
@@ -106,7 +131,8 @@ describe('fuzzing every operation', () => {
   test.prop([request], { numRuns: 400 })('no 5xx, no change on a 4xx, every answer as the spec says', async (r) => {
     const op = r.operation;
     const pathParams = op.parameters.filter((p) => p.in === 'path');
-    const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? (op.path.startsWith('/v1/labels') ? labelIds : ids)[r.id]! : r.id)), op.path);
+    const seeded = op.path.startsWith('/v1/labels') ? labelIds : op.path.startsWith('/v1/lists') ? listIds : ids;
+    const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? seeded[r.id]! : r.id)), op.path);
     const search = new URLSearchParams();
     op.parameters
       .filter((p) => p.in === 'query')
@@ -128,7 +154,7 @@ describe('fuzzing every operation', () => {
     const init: RequestInit = { method: op.method, headers };
     if (op.hasBody) {
       if (r.contentType) headers.set('content-type', r.contentType);
-      init.body = r.body;
+      init.body = r.body.replace(/LIST([0-2])/g, (_, i: string) => listIds[Number(i)]!);
     }
 
     const before = await snapshot();

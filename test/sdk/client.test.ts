@@ -119,6 +119,31 @@ describe('calls', () => {
     expect(problem).toMatchObject({ status: 422, code: 'validation_failed', errors: [expect.objectContaining({ path: 'body.after_id' })] });
   });
 
+  it('lists: create, get, list, iterate, update, move and delete, with ETags; the default list is a default_list problem', async () => {
+    const client = await newClient();
+    const [inbox] = (await client.lists.list()).data;
+    expect(inbox).toMatchObject({ name: 'Inbox', is_default: true });
+    const home = await client.lists.create({ name: ' Home ', color: '#2E8B57' });
+    expect(home.data).toMatchObject({ name: 'Home', color: '#2e8b57', version: 1, todo_count: 0, archived: false });
+    expect(home.location).toBe(`/v1/lists/${home.data.id}`);
+    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag });
+    const work = await client.lists.create({ name: 'Work' });
+    const moved = await client.lists.move(work.data.id, { before_id: home.data.id }, { ifMatch: work.etag });
+    expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"' });
+    expect(await rejectionOf(client.lists.move(work.data.id, {}, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
+    const names: string[] = [];
+    for await (const list of client.lists.iterate({ limit: 1 })) names.push(list.name);
+    expect(names).toEqual(['Inbox', 'Work', 'Home']);
+    const archived = await client.lists.update(home.data.id, { archived: true }, { ifMatch: home.etag });
+    expect(archived).toEqual({ data: expect.objectContaining({ archived: true, version: 2 }), etag: '"2"' });
+    expect((await client.lists.list({ archived: true })).data.map((l) => l.name)).toEqual(['Home']);
+    expect(await rejectionOf(client.lists.update(inbox!.id, { archived: true }))).toMatchObject({ status: 409, code: 'default_list' });
+    expect(await rejectionOf(client.lists.delete(inbox!.id))).toMatchObject({ status: 409, code: 'default_list' });
+    await client.lists.delete(home.data.id, { ifMatch: archived.etag });
+    expect(await rejectionOf(client.lists.get(home.data.id))).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await client.me()).usage).toMatchObject({ lists: 2 });
+  });
+
   it('me, health, readiness and the OpenAPI document', async () => {
     const client = await newClient();
     const me = await client.me();

@@ -8,7 +8,13 @@ import type {
   LabelCreate,
   LabelList,
   LabelPatch,
+  List,
+  ListCreate,
   ListLabelsQuery,
+  ListListsQuery,
+  ListMove,
+  ListPage,
+  ListPatch,
   ListTodosQuery,
   Liveness,
   OpenAPIDocument,
@@ -93,6 +99,21 @@ export interface FetchedLabel extends TaggedLabel {
   notModified: false;
 }
 
+/** A list and its current ETag. */
+export interface TaggedList {
+  data: List;
+  etag: string;
+}
+
+export interface CreatedList extends TaggedList {
+  /** The URL of the new list. */
+  location: string;
+}
+
+export interface FetchedList extends TaggedList {
+  notModified: false;
+}
+
 export interface TodoClient {
   /** The caller (`GET /v1/me`). */
   me(options?: CallOptions): Promise<CurrentUser>;
@@ -129,6 +150,24 @@ export interface TodoClient {
     update(id: string, patch: LabelPatch, options?: ConditionalWriteOptions): Promise<TaggedLabel>;
     /** `DELETE /v1/labels/{id}`. */
     delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+  };
+  lists: {
+    /** One page of the caller's lists in position order (`GET /v1/lists`); archived ones only with `archived: true`. */
+    list(query?: ListListsQuery, options?: CallOptions): Promise<ListPage>;
+    /** Every list that matches, page after page, following `next_cursor`. */
+    iterate(query?: Omit<ListListsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<List, void, undefined>;
+    /** `POST /v1/lists`: a new list at the end; past `limits.lists` it throws a 409 `limit_reached`. */
+    create(body: ListCreate, options?: WriteOptions): Promise<CreatedList>;
+    /** `GET /v1/lists/{id}`. */
+    get(id: string, options?: CallOptions & { ifNoneMatch?: undefined }): Promise<FetchedList>;
+    /** `GET /v1/lists/{id}` with `If-None-Match`: `{ notModified: true }` when the list's own fields are unchanged (its counts may have moved). */
+    get(id: string, options: GetOptions): Promise<FetchedList | NotModified>;
+    /** `PATCH /v1/lists/{id}` as a JSON Merge Patch: absent fields stay, `null` clears `color`; archiving the default list throws a 409 `default_list`. */
+    update(id: string, patch: ListPatch, options?: ConditionalWriteOptions): Promise<TaggedList>;
+    /** `DELETE /v1/lists/{id}`, with its todos; the default list throws a 409 `default_list`. */
+    delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+    /** `POST /v1/lists/{id}/move`: `{ before_id }`, `{ after_id }`, or `{}` for the end. */
+    move(id: string, target: ListMove, options?: ConditionalWriteOptions): Promise<TaggedList>;
   };
   health: {
     /** `GET /health/live`. */
@@ -252,10 +291,52 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
   }
 
+  const listLists = async (query: ListListsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/lists', { params: { query }, signal }));
+
+  async function* iterateLists(query: Omit<ListListsQuery, 'cursor'> = {}, options: CallOptions = {}) {
+    let cursor: string | null = null;
+    do {
+      const page: ListPage = await listLists(cursor === null ? query : { ...query, cursor }, options);
+      yield* page.data;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  async function createList(body: ListCreate, options: WriteOptions = {}): Promise<CreatedList> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    const result = await api.POST('/v1/lists', { params: { header }, body, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+  }
+
+  async function getList(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedList | NotModified> {
+    const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
+    const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, signal });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function updateList(id: string, patch: ListPatch, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
+    const params = { path: { id }, header: conditionalHeaders(options) };
+    const headers = { 'Content-Type': 'application/merge-patch+json' };
+    const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
+  async function removeList(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
+    ok(await api.DELETE('/v1/lists/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+  }
+
+  async function moveList(id: string, target: ListMove, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
+    const params = { path: { id }, header: conditionalHeaders(options) };
+    const result = await api.POST('/v1/lists/{id}/move', { params, body: target, signal: options.signal });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+  }
+
   return {
     me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
     todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
+    lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
     health: {
       live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
       ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),

@@ -292,6 +292,78 @@ export interface paths {
         patch: operations["updateLabel"];
         trace?: never;
     };
+    "/v1/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List lists
+         * @description The caller's lists, a page at a time, in `position` order (ties by id), each with its `todo_count` and `open_todo_count`. By default only lists that are not archived; `archived=true` gives only the archived ones. Pagination is by keyset: `next_cursor` (and the `Link: <…>; rel="next"` header) continue exactly after the last row, so walking the pages while lists are added or deleted returns every list that was there throughout once (a list moved while you walk may be seen twice or not at all). A cursor is valid only with the `archived` it was issued for. Another user's lists never appear.
+         */
+        get: operations["listLists"];
+        put?: never;
+        /**
+         * Create a list
+         * @description Creates a list owned by the caller, at the end of their lists (after every list they have, archived ones included), not archived. Answers 201 with the list, its `Location` and `ETag`. With an `Idempotency-Key`, a retry of the same request returns the same 201 (and list) instead of a second list. A caller who already has as many lists as one user may have (`limits.lists` in `GET /v1/me`, the default list and archived lists included) gets a 409 `limit_reached`.
+         */
+        post: operations["createList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a list
+         * @description One list of the caller, archived or not, with its counts. With `If-None-Match` holding its current `ETag`, the answer is 304 with no body: the `ETag` follows `version`, so a 304 says the list's own fields are unchanged while its `todo_count` and `open_todo_count` may have moved (read without `If-None-Match` for fresh counts).
+         */
+        get: operations["getList"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a list
+         * @description Deletes a list for good, with every todo in it and their subtasks, in one transaction (they count no more against `limits.todos`). The default list cannot be deleted (409 `default_list`, and nothing changes). A second delete of the same id is a 404 (with the same `Idempotency-Key`, the stored 204 is replayed instead). `If-Match` makes the delete conditional on the version you read.
+         */
+        delete: operations["deleteList"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a list
+         * @description Renames, recolours, archives or unarchives a list with a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json` or `application/json`. The default list can be renamed but not archived (409 `default_list`, and nothing changes). Archiving a list leaves its todos as they are; it only drops out of `GET /v1/lists` (see `archived=true`). `position` is changed with `POST /v1/lists/{id}/move`, not here. Every change increments `version` once and gives a new `ETag`. Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change (412 if it changed), and `Idempotency-Key` to make a retry safe.
+         */
+        patch: operations["updateList"];
+        trace?: never;
+    };
+    "/v1/lists/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a list
+         * @description Gives the list a new `position` among the caller's lists (archived ones included): just before `before_id`, just after `after_id`, or at the end when the body is `{}` (a request with no body and no `Content-Type` counts as `{}`). The neighbour must be another of the caller's lists: the list itself, an unknown id or another user's list is a 422 on `body.before_id` or `body.after_id`, and nothing changes. Only the moved list changes (its `position`, `version` and `ETag`), with one rare exception: when the keys around the place have grown too long to split again (after hundreds of moves into one spot), the caller's other lists first get fresh, shorter positions in the same order, each with a new `version`. A move to where the list already is changes nothing. Moves of one user's lists are applied one after another, so concurrent moves never give two lists the same position. Answers 200 with the list and its new `ETag`. Send `If-Match` with the `ETag` you read to move it only if it did not change (412 otherwise), and `Idempotency-Key` to make a retry safe.
+         */
+        post: operations["moveList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -420,6 +492,7 @@ export interface components {
          *       },
          *       "usage": {
          *         "todos": 12,
+         *         "lists": 4,
          *         "labels": 3
          *       }
          *     }
@@ -456,7 +529,7 @@ export interface components {
             todos: number;
             /**
              * Format: int32
-             * @description The most lists one user may have (it applies when lists arrive).
+             * @description The most lists one user may have, the default list and archived lists included. Creating one more is a 409 `limit_reached`.
              * @example 1000
              */
             lists: number;
@@ -493,6 +566,12 @@ export interface components {
              * @example 12
              */
             todos: number;
+            /**
+             * Format: int32
+             * @description How many lists the caller has now, the default list and archived lists included.
+             * @example 4
+             */
+            lists: number;
             /**
              * Format: int32
              * @description How many labels the caller has now.
@@ -840,6 +919,158 @@ export interface components {
              * @example #1e90ff
              */
             color?: string | null;
+        };
+        /** @description A page of lists. */
+        ListPage: {
+            /** @description One page of lists, in `position` order (ties by id). */
+            data: components["schemas"]["List"][];
+            /**
+             * @description Pass as `cursor` (with the same `archived`) to get the next page; `null` on the last page.
+             * @example WyJhMyIsIjAxOWE4ZjMxLTRjNWQtN2U2Zi04YTliLTBjMWQyZTNmNGE1YiJd.c2ln
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * @description A list of todos. It belongs to the user who created it and is visible to no one else. Its counts come with it: they are kept up to date by the database, not counted per request.
+         * @example {
+         *       "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
+         *       "name": "Groceries",
+         *       "color": "#2e8b57",
+         *       "position": "a3",
+         *       "is_default": false,
+         *       "archived": false,
+         *       "todo_count": 12,
+         *       "open_todo_count": 5,
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        List: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
+             * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+            /**
+             * @description The name (trimmed).
+             * @example Groceries
+             */
+            name: string;
+            /**
+             * @description A colour as `#rrggbb` in lower case, or `null`.
+             * @example #2e8b57
+             */
+            color: string | null;
+            /**
+             * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
+             * @example a3
+             */
+            position: string;
+            /**
+             * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
+             * @example false
+             */
+            is_default: boolean;
+            /**
+             * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
+             * @example false
+             */
+            archived: boolean;
+            /**
+             * Format: int32
+             * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
+             * @example 12
+             */
+            todo_count: number;
+            /**
+             * Format: int32
+             * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
+             * @example 5
+             */
+            open_todo_count: number;
+            /**
+             * Format: date-time
+             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
+             * @example 1
+             */
+            version: number;
+        };
+        /**
+         * @description A new list: it goes to the end of the caller's lists, not archived and not the default. Only `name` is required. Any other field, including `archived` (archive it afterwards with a PATCH) and the read-only `id`, `position`, `is_default`, `todo_count`, `open_todo_count`, `created_at`, `updated_at` and `version`, is a 422.
+         * @example {
+         *       "name": "Groceries",
+         *       "color": "#2E8B57"
+         *     }
+         */
+        ListCreate: {
+            /**
+             * @description The list's name: 1 to 255 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed. Names need not be unique.
+             * @example Groceries
+             */
+            name: string;
+            /**
+             * @description Default `null`. A colour as `#rrggbb`, in either case (stored in lower case).
+             * @example #1e90ff
+             */
+            color?: string | null;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `color` (it is a 422 for `name` and `archived`). Read-only fields (`id`, `position`, `is_default`, the counts, the timestamps, `version`) and unknown fields are a 422; `position` changes only with `POST /v1/lists/{id}/move`. A patch that changes nothing does not change `version`.
+         * @example {
+         *       "name": "Shopping",
+         *       "color": null
+         *     }
+         */
+        ListPatch: {
+            /**
+             * @description The list's name: 1 to 255 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed. Names need not be unique.
+             * @example Groceries
+             */
+            name?: string;
+            /**
+             * @description A colour as `#rrggbb`, in either case (stored and returned in lower case), or `null` for none.
+             * @example #1e90ff
+             */
+            color?: string | null;
+            /**
+             * @description `true` archives the list (a 409 `default_list` for the default list), `false` brings it back. Its todos stay as they are.
+             * @example true
+             */
+            archived?: boolean;
+        };
+        /**
+         * @description Where to put the list among the caller's lists (archived ones included): just before `before_id`, just after `after_id`, or, with neither (`{}`), at the end. At most one of the two. Any other field is a 422.
+         * @example {
+         *       "after_id": "019a8f31-9d8e-7f6a-8b5c-4d3e2f1a0b9c"
+         *     }
+         */
+        ListMove: {
+            /**
+             * Format: uuid
+             * @description Put the list just before this list. It must be another of the caller's lists (archived or not); the list itself, an id that does not exist or a list of another user is the same 422.
+             * @example 019a8f31-9d8e-7f6a-8b5c-4d3e2f1a0b9c
+             */
+            before_id?: string;
+            /**
+             * Format: uuid
+             * @description Put the list just after this list. It must be another of the caller's lists (archived or not); the list itself, an id that does not exist or a list of another user is the same 422.
+             * @example 019a8f31-9d8e-7f6a-8b5c-4d3e2f1a0b9c
+             */
+            after_id?: string;
         };
     };
     responses: never;
@@ -5010,6 +5241,1918 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
                      *       "instance": "/v1/labels/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLists: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. Opaque; valid only with the same filters and sort it was issued for (a changed, tampered or foreign cursor is a 422). `limit` may change between pages. */
+                cursor?: string;
+                /** @description `false` (the default): only lists that are not archived. `true`: only archived lists. */
+                archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of lists. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage"];
+                };
+            };
+            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The query string cannot be decoded.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.limit",
+                     *           "message": "Must be a whole number from 1 to 100."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new list. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The path of the new list: `/v1/lists/{id}`. */
+                    Location: string;
+                    /** @description The list's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new list at its `Location`. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached`: The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` from an earlier read, quoted as it was received (`"1"`): when it still matches, the answer is 304 with no body. */
+                "if-none-match"?: string;
+            };
+            path: {
+                /** @description The list's id. A list of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            /** @description Not modified: `If-None-Match` matched the current `ETag` (the counts may still have changed). */
+            304: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "path.id",
+                     *           "message": "Invalid UUID"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the list is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A list that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The list's id. A list of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its todos. */
+            204: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invalid-if-match",
+                     *       "title": "Invalid If-Match",
+                     *       "status": 400,
+                     *       "detail": "If-Match: 2 is not an entity tag: ETags are quoted. Send If-Match: \"2\", the ETag header exactly as it was received.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "invalid_if_match",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `default_list`: The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the list is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A list that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The list's id. A list of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["ListPatch"];
+                "application/json": components["schemas"]["ListPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated list. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The list's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `default_list`: The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    "Accept-Patch": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "JSON Patch (RFC 6902, application/json-patch+json) is not supported: send a JSON Merge Patch (RFC 7396), an object of the fields to change, as application/merge-patch+json or application/json.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    moveList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the list is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A list that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The list's id. A list of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Where to put the list. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListMove"];
+            };
+        };
+        responses: {
+            /** @description The moved list. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The list's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next write. */
+                    ETag: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "service_unavailable",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
                      *     }

@@ -14,6 +14,11 @@ export type Label = Schemas['Label'];
 export type LabelCreate = Schemas['LabelCreate'];
 export type LabelPatch = Schemas['LabelPatch'];
 export type LabelList = Schemas['LabelList'];
+export type List = Schemas['List'];
+export type ListCreate = Schemas['ListCreate'];
+export type ListPatch = Schemas['ListPatch'];
+export type ListMove = Schemas['ListMove'];
+export type ListPage = Schemas['ListPage'];
 export type CurrentUser = Schemas['CurrentUser'];
 export type Problem = Schemas['Problem'];
 export type ProblemCode = Problem['code'];
@@ -28,5 +33,8 @@ export type TodoFilters = Omit<ListTodosQuery, 'cursor'>;
 
 /** The query of `GET /v1/labels`: `limit` and `cursor`. */
 export type ListLabelsQuery = NonNullable<paths['/v1/labels']['get']['parameters']['query']>;
+
+/** The query of `GET /v1/lists`: `archived`, `limit` and `cursor`. */
+export type ListListsQuery = NonNullable<paths['/v1/lists']['get']['parameters']['query']>;
 
 export type { components, paths } from './schema.js';

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ColorSchema, nameSchema } from '../../lib/field-schemas.js';
 import { PAGE_QUERY, conditionalWriteHeaders } from '../../lib/request-schemas.js';
 
 // The label contract, written by hand: it changes only when someone means to change it.
@@ -15,35 +16,12 @@ const EXAMPLE = {
   version: 1,
 };
 
-const codePoints = (s: string) => [...s].length;
-const storableText = (s: string) => !s.includes('\u0000') && s.isWellFormed();
-
-const NameSchema = z
-  .string()
-  .trim()
-  .refine((s) => s.length > 0, 'Must not be empty or only white space.')
-  .refine((s) => codePoints(s) <= 64, 'Must be at most 64 characters.')
-  .refine(storableText, 'Must not contain NUL characters or unpaired surrogates.')
-  .openapi({
-    minLength: 1,
-    maxLength: 64,
-    description:
-      'The label\'s name: 1 to 64 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed. Unique per user ignoring case: a second `work` next to `Work` is a 409 `label_exists`.',
-    example: EXAMPLE.name,
-  });
-
-const ColorSchema = z
-  .string()
-  .regex(/^#[0-9a-fA-F]{6}$/, 'Must be a colour as #rrggbb (six hexadecimal digits), or null.')
-  .transform((s) => s.toLowerCase())
-  .nullable()
-  .openapi({
-    type: ['string', 'null'],
-    maxLength: 7,
-    pattern: '^#[0-9a-fA-F]{6}$',
-    description: 'A colour as `#rrggbb`, in either case (stored and returned in lower case), or `null` for none.',
-    example: EXAMPLE.color,
-  });
+const NameSchema = nameSchema({
+  max: 64,
+  description:
+    'The label\'s name: 1 to 64 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed. Unique per user ignoring case: a second `work` next to `Work` is a 409 `label_exists`.',
+  example: EXAMPLE.name,
+});
 
 const timestamp = (description: string, example: string) =>
   z.string().max(32).openapi({ format: 'date-time', description: `${description} RFC 3339, UTC, with \`Z\`.`, example });
