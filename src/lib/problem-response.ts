@@ -63,7 +63,20 @@ export const notFound: NotFoundHandler<AppBindings> = (c) =>
   problemResponse(c, new ApiError('not_found', { detail: 'No route matches this path; see /docs.' }));
 
 /** Fields the service owns on every resource: a client may read them but never send them. */
-const READ_ONLY_FIELDS = new Set(['id', 'user_id', 'completed_at', 'created_at', 'updated_at', 'version', 'position', 'is_default', 'todo_count', 'open_todo_count']);
+const READ_ONLY_FIELDS = new Set([
+  'id',
+  'user_id',
+  'completed_at',
+  'created_at',
+  'updated_at',
+  'version',
+  'position',
+  'is_default',
+  'todo_count',
+  'open_todo_count',
+  'subtask_count',
+  'open_subtask_count',
+]);
 
 /** The names an operation takes, per request part (`body`, `query`): what an unknown name is told to use. */
 export type FieldNames = Partial<Record<string, readonly string[]>>;

@@ -190,12 +190,14 @@ describe('the packed client, as an integrator uses it', () => {
     const run = await runProgram('quick-start.ts', { TODO_API_URL: baseUrl, TODO_API_TOKEN: token });
     expect(run.code, run.output).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(8);
     expect(lines[0]).toBe('signed in as quick-start@example.com');
     expect(lines[1]).toMatch(/^created [0-9a-f-]{36} \(Buy oat milk, due 2030-12-01T17:00:00\.000Z\)$/);
     expect(lines[2]).toBe('open: Buy oat milk [high]');
     expect(lines[3]).toMatch(/^updated: completed=true at \d{4}-\d\d-\d\dT[\d:.]+Z$/);
-    expect(lines[4]).toBe('unchanged since the update');
-    expect(lines[5]).toBe('deleted (a get now answers 404 not_found)');
+    expect(lines[4]).toBe('steps: Write the agenda, Book a venue');
+    expect(lines[5]).toBe('urgent: Plan the offsite (2 open steps)');
+    expect(lines[6]).toBe('unchanged since the update');
+    expect(lines[7]).toBe('deleted (a get now answers 404 not_found)');
   }, 90_000);
 });
