@@ -155,10 +155,11 @@ export const up: Migration = async ({ context: { sequelize } }) => {
     -- One list in position order (list_id=…&sort=position), and a list's deletion (every statement
     -- names user_id, so it leads).
     CREATE INDEX todos_list_position_idx ON todos (user_id, list_id, position, id);
-    -- A list belongs to one user: without this the planner multiplies the two selectivities,
-    -- expects a few rows of a list, and sorts it instead of reading this index in order.
-    CREATE STATISTICS todos_list_user_dependency (dependencies) ON user_id, list_id FROM todos;
-    -- A parent's subtasks in position order (parent_id=…), and what its cascades look up.
+    -- A list (and a parent) belongs to one user: without this the planner multiplies the
+    -- selectivities, expects a few rows of a list, and sorts it instead of reading the index in order.
+    CREATE STATISTICS todos_list_user_dependency (dependencies) ON user_id, list_id, parent_id FROM todos;
+    -- A parent's subtasks in position order (parent_id=…), and what its cascades look up. It
+    -- holds subtasks only: a top-level todo's writes do not maintain it.
     CREATE INDEX todos_parent_position_idx ON todos (parent_id, position, id) WHERE parent_id IS NOT NULL;
 
     ALTER TABLE labels ADD CONSTRAINT labels_id_user_key UNIQUE (id, user_id);

@@ -180,6 +180,71 @@ describe('list query plans', () => {
   });
 });
 
+// Issue 12: the parent and label filters are index lookups, however many todos the user has.
+describe('subtask and label filter plans', () => {
+  let t: TestApp;
+  let userId: string;
+  let parentId: string;
+  let labelId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.db.query(`
+      INSERT INTO users (id, subject) SELECT gen_random_uuid(), 'tree-' || g FROM generate_series(1, 20) g;
+      INSERT INTO todos (id, user_id, list_id, position, title, created_at, updated_at)
+      SELECT gen_random_uuid(), u.id, l.id, fractional_key(1000 + g), 'bulk ' || g, now() - g * interval '1 minute', now()
+      FROM users u JOIN lists l ON l.user_id = u.id AND l.is_default CROSS JOIN generate_series(1, 500) g;
+    `);
+    userId = (await t.db.query<{ id: string }>("SELECT id FROM users WHERE subject = 'tree-1'"))[0]!.id;
+    parentId = (await t.db.query<{ id: string }>('SELECT id FROM todos WHERE user_id = $1 ORDER BY position LIMIT 1', [userId]))[0]!.id;
+    labelId = (
+      await t.db.query<{ id: string }>("INSERT INTO labels (id, user_id, name, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'plan', now(), now()) RETURNING id", [userId])
+    )[0]!.id;
+    await t.db.query(
+      `INSERT INTO todos (id, user_id, list_id, parent_id, position, title, created_at, updated_at)
+       SELECT gen_random_uuid(), p.user_id, p.list_id, p.id, fractional_key(g), 'sub ' || g, now(), now() FROM todos p, generate_series(1, 600) g WHERE p.id = $1`,
+      [parentId],
+    );
+    // Every user labels a fifth of their todos, so that todo_labels is big enough for its index to matter.
+    await t.db.query(`
+      INSERT INTO labels (id, user_id, name, created_at, updated_at) SELECT gen_random_uuid(), id, 'other', now(), now() FROM users WHERE subject LIKE 'tree-%';
+      UPDATE todos t SET label_ids = ARRAY[l.id] FROM labels l WHERE l.user_id = t.user_id AND l.name = 'other' AND t.title LIKE 'bulk %' AND right(t.title, 1) IN ('3', '7');
+    `);
+    await t.db.query("UPDATE todos SET label_ids = label_ids || $2::uuid WHERE user_id = $1 AND title LIKE 'bulk 1%'", [userId, labelId]);
+    await t.db.query('ANALYZE todos; ANALYZE todo_labels');
+  });
+  afterAll(() => t.close());
+
+  const plansOf = async (options: Parameters<typeof listTodos>[1]) => {
+    const spy = spyOnStatements();
+    spy.install();
+    let page;
+    try {
+      page = await listTodos(userId, options);
+    } finally {
+      spy.restore();
+    }
+    const sent = spy.sent.flatMap((text, i) => (/FROM todos/.test(text) ? [{ text, values: spy.values[i] }] : []));
+    expect(sent).toHaveLength(1);
+    const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sent[0]!.text}`, sent[0]!.values)).map((r) => r['QUERY PLAN']).join('\n');
+    return { page, plan };
+  };
+
+  it('parent_id=…&sort=position reads the parent index in order', async () => {
+    const { page, plan } = await plansOf({ parent_id: parentId, sort: 'position', limit: 20 });
+    expect(page.todos.map((x) => x.title).slice(0, 3)).toEqual(['sub 1', 'sub 2', 'sub 3']);
+    expect(plan, plan).toMatch(/Index Scan using todos_parent_position_idx/);
+    expect(plan, plan).not.toMatch(/Seq Scan|Sort\b/);
+  });
+
+  it('label_id=… looks its todos up through todo_labels', async () => {
+    const { page, plan } = await plansOf({ label_id: [labelId], limit: 20 });
+    expect(page.todos.length).toBeGreaterThan(0);
+    expect(page.todos.every((x) => x.label_ids.includes(labelId))).toBe(true);
+    expect(plan, plan).toMatch(/todo_labels_(label_idx|pkey)/);
+    expect(plan, plan).not.toMatch(/Seq Scan/);
+  });
+});
+
 describe('search query plans (issue 11, item 8)', () => {
   let t: TestApp;
   let userId: string;
