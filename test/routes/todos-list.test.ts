@@ -145,10 +145,10 @@ describe('list query plans', () => {
     // Enough rows, over many users, that a sequential scan would be the planner's choice without an index.
     await t.db.query(`
       INSERT INTO users (id, subject) SELECT gen_random_uuid(), 'bulk-' || g FROM generate_series(1, 50) g;
-      INSERT INTO todos (id, user_id, title, priority, due_at, completed, created_at, updated_at)
-      SELECT gen_random_uuid(), u.id, 'bulk ' || g, g % 5, CASE WHEN g % 3 = 0 THEN NULL ELSE now() + g * interval '1 hour' END,
+      INSERT INTO todos (id, user_id, list_id, position, title, priority, due_at, completed, created_at, updated_at)
+      SELECT gen_random_uuid(), u.id, l.id, fractional_key(1000 + g), 'bulk ' || g, g % 5, CASE WHEN g % 3 = 0 THEN NULL ELSE now() + g * interval '1 hour' END,
              false, now() - g * interval '1 minute', now() - g * interval '1 minute'
-      FROM users u CROSS JOIN generate_series(1, 400) g;
+      FROM users u JOIN lists l ON l.user_id = u.id AND l.is_default CROSS JOIN generate_series(1, 400) g;
       ANALYZE todos;
     `);
     userId = (await t.db.query<{ id: string }>("SELECT id FROM users WHERE subject = 'bulk-1'"))[0]!.id;
@@ -252,9 +252,9 @@ describe('search query plans (issue 11, item 8)', () => {
     t = await startTestApp();
     await t.db.query(`
       INSERT INTO users (id, subject) SELECT gen_random_uuid(), 'search-plan-' || g FROM generate_series(1, 50) g;
-      INSERT INTO todos (id, user_id, title, description, created_at, updated_at)
-      SELECT gen_random_uuid(), u.id, 'bulk task ' || g, CASE WHEN g % 2 = 0 THEN 'some notes ' || md5(g::text) END, now() - g * interval '1 minute', now()
-      FROM users u CROSS JOIN generate_series(1, 400) g;
+      INSERT INTO todos (id, user_id, list_id, position, title, description, created_at, updated_at)
+      SELECT gen_random_uuid(), u.id, l.id, fractional_key(1000 + g), 'bulk task ' || g, CASE WHEN g % 2 = 0 THEN 'some notes ' || md5(g::text) END, now() - g * interval '1 minute', now()
+      FROM users u JOIN lists l ON l.user_id = u.id AND l.is_default CROSS JOIN generate_series(1, 400) g;
     `);
     // Fresh statistics, as autovacuum's ANALYZE leaves them (no VACUUM needed: see the migration).
     await t.db.query('ANALYZE todos');
