@@ -174,7 +174,8 @@ export const up: Migration = async ({ context: { sequelize } }) => {
     CREATE INDEX todo_labels_label_idx ON todo_labels (label_id, todo_id);
 
     -- A todo inserted without a list goes to its parent's list, else to the default list; without
-    -- a position, to the end (the counter's next key).
+    -- a position, to the end (the counter's next key). That is one UPDATE of the owner's row per
+    -- row: a bulk load in SQL gives list_id and position (fractional_key(n)) itself.
     CREATE FUNCTION todos_defaults() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.list_id IS NULL AND NEW.parent_id IS NOT NULL THEN
