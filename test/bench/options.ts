@@ -38,7 +38,7 @@ export interface BenchOptions {
 
 const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--duration=<s>]
   --quick        1.5 s runs, 1 000 users, smaller scale data, filters and sorts on the service only:
-                 about two minutes; writes results/partial.* (latest.* is for full runs)
+                 about three minutes; writes results/partial.* (latest.* is for full runs)
   --profile      also CPU-profile both servers under the mixed scenario at 32 connections
                  (--profile=<name>: under that scenario); the .cpuprofile files go to results/profiles/
   --no-scale     skip the 1k/10k/100k list latency part (and the 1k/100k one-list part)
