@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { generateKeyBetween } from 'fractional-indexing';
 import { jwtVerify } from 'jose';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -7,10 +8,10 @@ import { v7 as uuidv7 } from 'uuid';
 // The raw baseline: the same routes, SQL shape and checks that matter as the service, with
 // node:http and pg only (no framework, no ORM). It is what Node can do on this database, the
 // ceiling the service is compared with. Two modes:
-// - plain (the default): one statement per request, no transaction;
-// - BEGIN/COMMIT (BASELINE_TX=1 or --tx): each write (POST, PATCH, DELETE) runs on one pooled
-//   client as BEGIN, the statement, COMMIT (ROLLBACK on error), the three round trips the
-//   service's contract requires of a write. Reads stay one statement without a transaction.
+// - plain (the default): one statement per request (a move: three), no transaction;
+// - BEGIN/COMMIT (BASELINE_TX=1 or --tx): each write (POST, PATCH, DELETE, a move) runs on one
+//   pooled client as BEGIN, its statement(s), COMMIT (ROLLBACK on error), the two extra round
+//   trips the service's contract requires of a write. Reads stay one statement without a transaction.
 // The bench compares reads with the plain mode and writes with the BEGIN/COMMIT one.
 // A bench tool, not part of the app: it reads its few settings from process.env itself.
 
@@ -48,7 +49,13 @@ interface Queryable {
  * client released (destroyed if even the ROLLBACK failed, so no open transaction goes back to the pool).
  */
 async function write<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-  if (!TX) return work(pool);
+  if (!TX) {
+    try {
+      return await work(pool);
+    } catch (error) {
+      throw referenceError(error);
+    }
+  }
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -60,14 +67,15 @@ async function write<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => {
       broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
     });
-    throw error;
+    throw referenceError(error);
   } finally {
     client.release(broken);
   }
 }
 
 const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
-const COLUMNS = 'id, user_id, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at';
+const COLUMNS =
+  'id, user_id, list_id, parent_id, position, label_ids, subtask_count, open_subtask_count, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -93,6 +101,12 @@ const COMMON_HEADERS: Record<string, string> = {
 interface TodoRow {
   id: string;
   user_id: string;
+  list_id: string;
+  parent_id: string | null;
+  position: string;
+  label_ids: string[];
+  subtask_count: number;
+  open_subtask_count: number;
   title: string;
   description: string | null;
   completed: boolean;
@@ -117,6 +131,22 @@ class HttpError extends Error {
 }
 
 const invalid = (path: string, message: string) => new HttpError(422, 'validation_failed', 'Request validation failed', [{ path, message }]);
+
+// Ids the database refused (foreign keys, the tree trigger): a 422 on the field, as in the service.
+const REFERENCE_PATHS: Record<string, string> = {
+  todos_list_fkey: 'body.list_id',
+  todos_parent_fkey: 'body.parent_id',
+  todos_no_cycle: 'body.parent_id',
+  todos_not_own_parent: 'body.parent_id',
+  todos_subtask_depth: 'body.parent_id',
+  todo_labels_label_fkey: 'body.label_ids',
+};
+
+function referenceError(error: unknown): unknown {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  const path = (code === '23503' || code === '23514') && constraint ? REFERENCE_PATHS[constraint] : undefined;
+  return path ? invalid(path, 'No such id of yours here.') : error;
+}
 
 // ---- responses
 
@@ -144,6 +174,12 @@ function toTodo(row: TodoRow) {
     completed_at: iso(row.completed_at),
     due_at: iso(row.due_at),
     priority: PRIORITIES[row.priority] ?? 'none',
+    list_id: row.list_id,
+    parent_id: row.parent_id,
+    position: row.position,
+    label_ids: row.label_ids,
+    subtask_count: row.subtask_count,
+    open_subtask_count: row.open_subtask_count,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     version: row.version,
@@ -222,19 +258,25 @@ interface TodoFields {
   completed?: boolean;
   due_at?: Date | null;
   priority?: number;
+  list_id?: string;
+  parent_id?: string | null;
+  label_ids?: string[];
 }
 
 const FIELDS = new Set(['title', 'description', 'completed', 'due_at', 'priority']);
+// Where a new todo goes and its labels: on create only (no bench scenario patches them).
+const CREATE_FIELDS = new Set([...FIELDS, 'list_id', 'parent_id', 'label_ids']);
 
-function validateFields(body: Record<string, unknown>, requireTitle: boolean): TodoFields {
-  for (const key of Object.keys(body)) if (!FIELDS.has(key)) throw invalid(`body.${key}`, 'Unknown or read-only field.');
+function validateFields(body: Record<string, unknown>, create: boolean): TodoFields {
+  const fields = create ? CREATE_FIELDS : FIELDS;
+  for (const key of Object.keys(body)) if (!fields.has(key)) throw invalid(`body.${key}`, 'Unknown or read-only field.');
   const out: TodoFields = {};
   if (body.title !== undefined) {
     if (typeof body.title !== 'string') throw invalid('body.title', 'Must be a string.');
     const title = body.title.trim();
     if (title.length === 0 || !codePointsAtMost(title, 1024) || !storable(title)) throw invalid('body.title', 'Must be 1 to 1024 characters.');
     out.title = title;
-  } else if (requireTitle) throw invalid('body.title', 'Required.');
+  } else if (create) throw invalid('body.title', 'Required.');
   if (body.description !== undefined) {
     const d = body.description;
     if (d !== null && (typeof d !== 'string' || !codePointsAtMost(d, 8192) || !storable(d))) throw invalid('body.description', 'Must be null or up to 8192 characters.');
@@ -250,6 +292,37 @@ function validateFields(body: Record<string, unknown>, requireTitle: boolean): T
     if (rank < 0) throw invalid('body.priority', `Must be one of ${PRIORITIES.join(', ')}.`);
     out.priority = rank;
   }
+  if (body.list_id !== undefined) out.list_id = uuid(body.list_id, 'body.list_id');
+  if (body.parent_id !== undefined) out.parent_id = body.parent_id === null ? null : uuid(body.parent_id, 'body.parent_id');
+  if (body.label_ids !== undefined) {
+    const ids = body.label_ids;
+    if (!Array.isArray(ids) || ids.length > 20) throw invalid('body.label_ids', 'Must be an array of at most 20 label ids.');
+    out.label_ids = ids.map((id, i) => uuid(id, `body.label_ids.${i}`));
+    if (new Set(out.label_ids.map((id) => id.toLowerCase())).size !== ids.length) throw invalid('body.label_ids', 'Each label at most once.');
+  }
+  return out;
+}
+
+function uuid(value: unknown, path: string): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw invalid(path, 'Must be a UUID.');
+  return value;
+}
+
+interface MoveFields {
+  list_id?: string;
+  parent_id?: string | null;
+  before_id?: string;
+  after_id?: string;
+}
+
+function validateMove(body: Record<string, unknown>): MoveFields {
+  const out: MoveFields = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'parent_id') out.parent_id = value === null ? null : uuid(value, 'body.parent_id');
+    else if (key === 'list_id' || key === 'before_id' || key === 'after_id') out[key] = uuid(value, `body.${key}`);
+    else throw invalid(`body.${key}`, 'Unknown field.');
+  }
+  if (out.before_id !== undefined && out.after_id !== undefined) throw invalid('body.after_id', 'Send before_id or after_id, not both.');
   return out;
 }
 
@@ -261,8 +334,8 @@ function timestamp(value: unknown, path: string): Date {
   return date;
 }
 
-// ---- handlers: one statement each (a PATCH that changes nothing reads the row, as the service does);
-// a write's run on `db`, the pool or its transaction's client (see write())
+// ---- handlers: one statement each (a PATCH that changes nothing reads the row, as the service does;
+// a move three); a write's run on `db`, the pool or its transaction's client (see write())
 
 async function getTodo(user: string, id: string, db: Queryable = pool): Promise<TodoRow> {
   const { rows } = await db.query<TodoRow>(`SELECT ${COLUMNS} FROM todos WHERE id = $1 AND user_id = $2 LIMIT 1`, [id, user]);
@@ -270,12 +343,17 @@ async function getTodo(user: string, id: string, db: Queryable = pool): Promise<
   return rows[0];
 }
 
+// list_id NULL: the default list (the parent's when parent_id is given); position: the end. Both by the todos_defaults trigger, as in the service.
 async function createTodo(db: Queryable, user: string, fields: TodoFields): Promise<TodoRow> {
   const now = new Date();
   const completed = fields.completed ?? false;
   const { rows } = await db.query<TodoRow>(
-    `INSERT INTO todos (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING ${COLUMNS}`,
-    [uuidv7(), user, fields.title, fields.description ?? null, completed, completed ? now : null, fields.due_at ?? null, fields.priority ?? 0, now],
+    `INSERT INTO todos (id, user_id, list_id, parent_id, label_ids, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at)
+     VALUES ($1, $2, $3::uuid, $4::uuid, $5::uuid[], $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING ${COLUMNS}`,
+    [
+      uuidv7(), user, fields.list_id ?? null, fields.parent_id ?? null, fields.label_ids ?? [], fields.title, fields.description ?? null,
+      completed, completed ? now : null, fields.due_at ?? null, fields.priority ?? 0, now,
+    ],
   );
   return rows[0]!;
 }
@@ -305,6 +383,55 @@ async function patchTodo(db: Queryable, user: string, id: string, fields: TodoFi
   return rows[0] ?? getTodo(user, id, db);
 }
 
+interface PlaceRow {
+  id: string;
+  list_id: string;
+  parent_id: string | null;
+  position: string;
+}
+
+const PLACE = (param: string) =>
+  `(SELECT json_build_object('id', id, 'list_id', list_id, 'parent_id', parent_id, 'position', position, 'version', version) FROM todos WHERE user_id = $1 AND id = ${param}::uuid)`;
+
+// The sibling on the other side of the neighbour ($4), leaving out the todo that moves ($2).
+const ADJACENT = (after: boolean) =>
+  `(SELECT ${after ? 'min' : 'max'}(s.position) FROM todos s, todos n
+    WHERE n.user_id = $1 AND n.id = $4::uuid AND s.user_id = $1 AND s.list_id = n.list_id
+      AND s.parent_id IS NOT DISTINCT FROM n.parent_id AND s.position ${after ? '>' : '<'} n.position AND s.id <> $2::uuid)`;
+
+/**
+ * A move as the service does it: the user row's lock (which serialises the user's moves) reserves the
+ * end key; one read of the todo, the parent and the neighbour with its adjacent sibling; the key
+ * between them (fractional-indexing); one UPDATE. No renumbering of long keys: a bench run's keys stay short.
+ */
+async function moveTodo(db: Queryable, user: string, id: string, move: MoveFields): Promise<TodoRow> {
+  const reserved = await db.query<{ position: string }>('UPDATE users SET position_seq = position_seq + 1 WHERE id = $1 RETURNING fractional_key(position_seq) AS position', [user]);
+  const end = reserved.rows[0]!.position;
+  const after = move.after_id !== undefined;
+  const neighbourId = move.after_id ?? move.before_id ?? null;
+  const { rows } = await db.query<{ todo: PlaceRow | null; parent: PlaceRow | null; neighbour: PlaceRow | null; adjacent: string | null }>(
+    `SELECT ${PLACE('$2')} AS todo, ${PLACE('$3')} AS parent, ${PLACE('$4')} AS neighbour, ${ADJACENT(after)} AS adjacent`,
+    [user, id, move.parent_id ?? null, neighbourId],
+  );
+  const { todo, parent, neighbour, adjacent } = rows[0]!;
+  if (!todo) throw new HttpError(404, 'not_found', 'No todo with this id.');
+  if (move.parent_id && !parent) throw invalid('body.parent_id', 'No todo of yours in this list has this id.');
+  const list = move.list_id ?? parent?.list_id ?? todo.list_id;
+  const parentId = move.parent_id !== undefined ? move.parent_id : list === todo.list_id ? todo.parent_id : null;
+  if (neighbourId !== null && (!neighbour || neighbour.id === todo.id || neighbour.list_id !== list || neighbour.parent_id !== parentId)) {
+    throw invalid(after ? 'body.after_id' : 'body.before_id', 'No todo of yours in the place the todo moves to has this id.');
+  }
+  const [before, next] = !neighbour ? [null, null] : after ? [neighbour.position, adjacent] : [adjacent, neighbour.position];
+  const position = next === null ? end : generateKeyBetween(before, next);
+  const updated = await db.query<TodoRow>(
+    `UPDATE todos SET list_id = $3::uuid, parent_id = $4::uuid, position = $5, version = version + 1, updated_at = $6
+     WHERE user_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [user, id, list, parentId, position, new Date()],
+  );
+  if (!updated.rows[0]) throw new HttpError(404, 'not_found', 'No todo with this id.');
+  return updated.rows[0];
+}
+
 async function deleteTodo(db: Queryable, user: string, id: string): Promise<void> {
   const { rowCount } = await db.query('DELETE FROM todos WHERE id = $1 AND user_id = $2', [id, user]);
   if (rowCount === 0) throw new HttpError(404, 'not_found', 'No todo with this id.');
@@ -313,13 +440,13 @@ async function deleteTodo(db: Queryable, user: string, id: string): Promise<void
 // ---- the list: the same filters, sorts and keyset shape as the service
 
 const SORTS: Record<string, { expression: string; cast: string; descending: boolean }> = {};
-for (const field of ['created_at', 'due_at', 'priority', 'updated_at']) {
+for (const field of ['created_at', 'due_at', 'priority', 'updated_at', 'position']) {
   const expression = field === 'due_at' ? "COALESCE(due_at, 'infinity'::timestamptz)" : field;
-  const cast = field === 'priority' ? 'smallint' : 'timestamptz';
+  const cast = field === 'priority' ? 'smallint' : field === 'position' ? 'text' : 'timestamptz';
   SORTS[field] = { expression, cast, descending: false };
   SORTS[`-${field}`] = { expression, cast, descending: true };
 }
-const LIST_PARAMS = new Set(['limit', 'cursor', 'completed', 'q', 'due_before', 'due_after', 'updated_since', 'priority', 'sort']);
+const LIST_PARAMS = new Set(['limit', 'cursor', 'completed', 'q', 'due_before', 'due_after', 'updated_since', 'priority', 'list_id', 'parent_id', 'label_id', 'sort']);
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 async function listTodos(user: string, query: URLSearchParams): Promise<{ data: unknown[]; next_cursor: string | null }> {
@@ -359,6 +486,16 @@ async function listTodos(user: string, query: URLSearchParams): Promise<{ data: 
     const ranks = priority.split(',').map((p) => PRIORITIES.indexOf(p as (typeof PRIORITIES)[number]));
     if (priority.length > 64 || ranks.some((r) => r < 0)) throw invalid('query.priority', 'Must be a comma-separated list of priorities.');
     add((p) => `priority = ANY(${p}::smallint[])`, [...new Set(ranks)]);
+  }
+  const listId = query.get('list_id');
+  if (listId !== null) add((p) => `list_id = ${p}::uuid`, uuid(listId, 'query.list_id'));
+  const parentId = query.get('parent_id');
+  if (parentId === 'none') where.push('parent_id IS NULL');
+  else if (parentId !== null) add((p) => `parent_id = ${p}::uuid`, uuid(parentId, 'query.parent_id'));
+  const labelId = query.get('label_id');
+  if (labelId !== null) {
+    const ids = labelId.split(',').map((id) => uuid(id, 'query.label_id'));
+    add((p) => `id IN (SELECT todo_id FROM todo_labels WHERE user_id = $1 AND label_id = ANY (${p}::uuid[]))`, ids);
   }
   const cursor = query.get('cursor');
   if (cursor !== null) {
@@ -407,8 +544,15 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promi
     }
     throw new HttpError(405, 'method_not_allowed', 'Use GET or POST.');
   }
-  const id = pathname.slice('/v1/todos/'.length);
+  const [id = '', action, ...rest] = pathname.slice('/v1/todos/'.length).split('/');
   if (!UUID.test(id)) throw invalid('path.id', 'Must be a UUID.');
+  if (action !== undefined) {
+    if (action !== 'move' || rest.length > 0) throw new HttpError(404, 'not_found', 'No such route.');
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
+    const move = validateMove(await readJson(req, ['application/json']));
+    const todo = await write((db) => moveTodo(db, user, id, move));
+    return send(res, 200, toTodo(todo), { etag: `"${todo.version}"` });
+  }
   if (req.method === 'GET') {
     const todo = await getTodo(user, id);
     const etag = `"${todo.version}"`;

@@ -19,7 +19,9 @@ export interface BenchOptions {
   warmupSec: number;
   connections: number[];
   users: number;
+  /** Todos of each user in their default list, and in the second list that list-position, create-in-list and move use. */
   todosPerUser: number;
+  listTodosPerUser: number;
   scaleSizes: ScaleSizes;
   scaleConnections: number;
   scaleDurationSec: number;
@@ -36,12 +38,13 @@ export interface BenchOptions {
 
 const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--duration=<s>]
   --quick        1.5 s runs, 1 000 users, smaller scale data, filters and sorts on the service only:
-                 about two minutes; writes results/partial.* (latest.* is for full runs)
+                 about three minutes; writes results/partial.* (latest.* is for full runs)
   --profile      also CPU-profile both servers under the mixed scenario at 32 connections
                  (--profile=<name>: under that scenario); the .cpuprofile files go to results/profiles/
-  --no-scale     skip the 1k/10k/100k list latency part
+  --no-scale     skip the 1k/10k/100k list latency part (and the 1k/100k one-list part)
   --duration=<s> seconds per measured run (default 10, or 1.5 with --quick)
-  --only=<names> only these scenarios (comma-separated: get,list,create,patch,mix)
+  --only=<names> only these scenarios (comma-separated: get,list,list-position,create,
+                 create-in-list,patch,move,mix)
   --connections=<n,...>  only these connection counts (default 1,32,128)
   With --quick, --only or --connections the run writes results/partial.* instead of results/latest.*.
 Exit code 2 when any request failed (non-2xx, connection error or timeout); the report says which.
@@ -75,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     // Fewer users in --quick: priming every user's first request is a fixed cost per server.
     users: quick ? 1000 : 2000,
     todosPerUser: 25,
+    listTodosPerUser: 25,
     scaleSizes: quick
       ? { userSizes: [1_000, 5_000, 20_000], totalRows: 100_000, batchRows: 100_000 }
       : { userSizes: [1_000, 10_000, 100_000], totalRows: 1_000_000, batchRows: 100_000 },

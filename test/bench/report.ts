@@ -31,6 +31,8 @@ export interface BenchReport {
     warmupSec: number;
     users: number;
     todosPerUser: number;
+    /** Todos of each user's second list (list-position, create-in-list, move). */
+    listTodosPerUser: number;
     poolMax: number;
     buildSeconds: number;
     loadGenerator: string;
@@ -62,7 +64,7 @@ export const RPS_TARGET: Record<BaselineName, number> = { baseline: 0.7, 'baseli
 export const P99_TARGET = 2;
 /** Service peak RSS ÷ the plain baseline's (each over its whole life), below. */
 export const RSS_TARGET = 1.2;
-/** How far statements per request may be from 1 per read and 3 per write (the requests still in flight when a run stops blur it a little). */
+/** How far statements per request may be from 1 per read, 3 per write and 5 per move (the requests still in flight when a run stops blur it a little). */
 const STATEMENTS_TOLERANCE = 0.03;
 
 export interface TargetCheck {
@@ -83,10 +85,10 @@ export interface TargetReport {
 }
 
 /**
- * Req/s: each read scenario (get, list) at 32 and 128 connections ≥ 0.7 × the plain baseline's,
- * each scenario with writes (create, patch, mix) ≥ 0.75 × the BEGIN/COMMIT baseline's. p99 below
+ * Req/s: each read scenario (get, list, list-position) at 32 and 128 connections ≥ 0.7 × the plain baseline's,
+ * each scenario with writes (create, create-in-list, patch, move, mix) ≥ 0.75 × the BEGIN/COMMIT baseline's. p99 below
  * twice the compared baseline's at the same connection counts; peak RSS below 1.2 × the plain
- * baseline's. Statements per request at every connection count: 1 per read and 3 per write for the
+ * baseline's. Statements per request at every connection count: 1 per read, 3 per write, 5 per move for the
  * service and the BEGIN/COMMIT baseline (the mix: weighted by the requests it actually sent).
  */
 export function checkTargets(rows: ScenarioRow[], rss: BenchReport['lifetimePeakRssMb']): TargetReport {
@@ -106,7 +108,7 @@ export function checkTargets(rows: ScenarioRow[], rss: BenchReport['lifetimePeak
       if (!m) continue;
       const expected = expectedStatementsPerRequest(m.server, m.load.operations);
       const who = m.server === 'service' ? 'service' : BASELINE_LABEL['baseline-tx'];
-      add(`${who} statements/request = ${fixed(expected)} (1 per read, 3 per write)`, what, m.statementsPerRequest, (v) => expected !== null && Math.abs(v - expected) <= STATEMENTS_TOLERANCE);
+      add(`${who} statements/request = ${fixed(expected)} (1 per read, 3 per write, 5 per move)`, what, m.statementsPerRequest, (v) => expected !== null && Math.abs(v - expected) <= STATEMENTS_TOLERANCE);
     }
   }
   const rssRatio = rss.service !== null && rss.baseline ? rss.service / rss.baseline : null;
@@ -128,7 +130,7 @@ export function renderTargets(r: BenchReport): string[] {
   const lines = [
     '## Targets',
     '',
-    `Req/s at ${TARGET_CONNECTIONS.join(' and ')} connections: each read scenario ≥ ${RPS_TARGET.baseline} × the **plain baseline**'s (one statement, no transaction); each scenario with writes ≥ ${RPS_TARGET['baseline-tx']} × the **BEGIN/COMMIT baseline**'s (each write in BEGIN, statement, COMMIT; the mix has writes, so it is compared with this one too). p99 below ${P99_TARGET} × the same baseline's at those counts; the service's peak RSS below ${RSS_TARGET} × the plain baseline's; statements per request 1 per read and 3 per write (service and BEGIN/COMMIT baseline, ±${STATEMENTS_TOLERANCE}; the mix weighted by the requests it sent).`,
+    `Req/s at ${TARGET_CONNECTIONS.join(' and ')} connections: each read scenario ≥ ${RPS_TARGET.baseline} × the **plain baseline**'s (one statement, no transaction); each scenario with writes ≥ ${RPS_TARGET['baseline-tx']} × the **BEGIN/COMMIT baseline**'s (each write in BEGIN, statement, COMMIT; the mix has writes, so it is compared with this one too). p99 below ${P99_TARGET} × the same baseline's at those counts; the service's peak RSS below ${RSS_TARGET} × the plain baseline's; statements per request 1 per read, 3 per write and 5 per move (BEGIN, the user row's lock, the read of the neighbours, the UPDATE, COMMIT; service and BEGIN/COMMIT baseline, ±${STATEMENTS_TOLERANCE}; the mix weighted by the requests it sent).`,
     '',
     `**${t.missed === 0 ? 'All targets met' : `${t.missed} of ${t.checks.length} targets missed`}** (${t.met} met${t.notMeasured > 0 ? `, ${t.notMeasured} not measured` : ''}).`,
     '',
@@ -210,8 +212,8 @@ function header(r: BenchReport): string[] {
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; 1-minute load average ${m.loadAverage} at the start, ${r.loadAverageAtEnd} at the end (other work on the machine makes every number worse)`,
     `- Code: commit ${r.code.commit}${r.code.changedFiles > 0 ? ` plus ${r.code.changedFiles} uncommitted changed files under src/ and migrations/ (the working tree as built)` : ''}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres} (${r.database.source})`,
-    `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos; each request picks a random user and one of that user's todos, with a pre-signed HS256 token`,
-    `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list) and against tx for create, patch and the mix (it has writes)`,
+    `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos in their default list and ${r.settings.listTodosPerUser} in a second list; each request picks a random user and one of that user's todos (the second list's, for list-position, create-in-list and move), with a pre-signed HS256 token`,
+    `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list, list-position) and against tx for create, create-in-list, patch, move and the mix (it has writes)`,
     `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, plain baseline, then tx baseline (rows with writes), then service for each row; pool max ${r.settings.poolMax} in each; node flags of all (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
     `- Round trips: ${r.database.roundTrips}`,
   ];
@@ -228,7 +230,7 @@ function mainTable(r: BenchReport): string[] {
   const lines = [
     '## Throughput, latency, round trips and memory',
     '',
-    "Ratios are service ÷ the baseline named in *against*: **plain** (one statement per request, no transaction) for the reads, **tx** (BEGIN/COMMIT baseline: each write as BEGIN, statement, COMMIT) for create, patch and the mix, which has writes. req/s below 1 and p99 above 1 mean the service is slower. Both baselines' figures are shown where measured (tx only on the rows with writes; '–' elsewhere). Latency in ms.",
+    "Ratios are service ÷ the baseline named in *against*: **plain** (one statement per request, no transaction) for the reads, **tx** (BEGIN/COMMIT baseline: each write as BEGIN, statement(s), COMMIT) for create, create-in-list, patch, move and the mix, which has writes. req/s below 1 and p99 above 1 mean the service is slower. Both baselines' figures are shown where measured (tx only on the rows with writes; '–' elsewhere). Latency in ms.",
     '',
     '| scenario | conns | against | plain req/s | tx req/s | svc req/s | req/s ratio | plain p50 | tx p50 | svc p50 | plain p99 | tx p99 | svc p99 | p99 ratio | plain stmts/req | tx stmts/req | svc stmts/req | plain RSS MB | tx RSS MB | svc RSS MB | failed (plain/tx/svc) |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -342,6 +344,14 @@ function scaleTables(scale: ScaleResult): string[] {
     `| todos of the user ${head}`,
     `| ---: ${align}`,
     ...scale.sizes.map((row) => scaleRow(int(row.userTodos), row)),
+    '',
+    '### One list in manual order as it grows: `GET /v1/todos?list_id=…&sort=position`',
+    '',
+    `The first page (20) of the default list of the smallest and of the biggest user above, which holds all their todos; served by the (user_id, list_id, position, id) index, so it should not depend on the list's size. ${scale.durationSec} s per run.`,
+    '',
+    `| todos in the list ${head}`,
+    `| ---: ${align}`,
+    ...scale.lists.map((row) => scaleRow(int(row.userTodos), row)),
     '',
     `### First page with each filter and sort (user with ${int(biggest)} todos)`,
     '',

@@ -15,7 +15,7 @@ import { checkTargets, collectFailures, renderMarkdown, renderTargets, writeRepo
 import { readMemory } from './proc-stats.js';
 import { runScale } from './scale.js';
 import { MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
-import { analyze, seedTodos, seedUsers, todoIdsBySubject } from './seed.js';
+import { analyze, listsBySubject, seedLists, seedTodos, seedUsers, todoIdsBySubject } from './seed.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 // `npm run bench [-- --quick] [--profile[=<scenario>]] [--no-scale] [--only=...] [--connections=...]`: the service against two raw
@@ -49,16 +49,22 @@ function buildService(): Promise<number> {
   });
 }
 
-/** The database, seeded: users × todos with generate_series, and one signed token per user. */
+/** The list of every seeded user that list-position, create-in-list and move use (not the default one). */
+const BENCH_LIST = 'Bench list';
+
+/** The database, seeded: users × todos in their default list and in a second one with generate_series, and one signed token per user. */
 async function prepareData(options: BenchOptions, secret: string): Promise<{ db: BenchDatabase; users: BenchUser[] }> {
   const db = await startBenchDatabase(process.env.BENCH_DATABASE_URL || undefined);
-  log(`database ${db.name} ready on PostgreSQL ${db.serverVersion}; seeding ${options.users} users × ${options.todosPerUser} todos`);
+  log(`database ${db.name} ready on PostgreSQL ${db.serverVersion}; seeding ${options.users} users × (${options.todosPerUser} + ${options.listTodosPerUser}) todos in two lists`);
   const subjects = await seedUsers(db.pool, 'bench-user', options.users);
+  await seedLists(db.pool, subjects, BENCH_LIST);
   await seedTodos(db.pool, subjects, options.todosPerUser);
+  await seedTodos(db.pool, subjects, options.listTodosPerUser, { list: BENCH_LIST });
   await analyze(db.pool);
   const seeded = await todoIdsBySubject(db.pool, subjects);
+  const lists = await listsBySubject(db.pool, subjects, BENCH_LIST);
   const tokens = await signTokens(secret, subjects);
-  return { db, users: seeded.map((u, i) => ({ token: tokens[i]!, todoIds: u.todoIds })) };
+  return { db, users: seeded.map((u, i) => ({ token: tokens[i]!, todoIds: u.todoIds, list: lists[i] })) };
 }
 
 // Production settings. The rate limiter still runs on every request, but its quota is raised so the
@@ -124,7 +130,7 @@ async function getJson(url: string, token: string): Promise<{ status: number; bo
 
 /** The baseline must answer what the service answers (same todo JSON, same list page), or the comparison means nothing. */
 async function checkSameAnswers(servers: MeasureContext['servers'], user: BenchUser): Promise<void> {
-  for (const path of [`/v1/todos/${user.todoIds[0]}`, '/v1/todos?limit=5&sort=due_at']) {
+  for (const path of [`/v1/todos/${user.todoIds[0]}`, '/v1/todos?limit=5&sort=due_at', `/v1/todos?list_id=${user.list!.id}&sort=position&limit=5`]) {
     const s = await getJson(`${servers.service.url}${path}`, user.token);
     for (const baseline of [servers.baseline, servers['baseline-tx']]) {
       if (!baseline) continue;
@@ -147,7 +153,7 @@ async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise
       const row = await measureScenario(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
       rows.push({ scenario: scenario.name, label: scenario.label, connections, ...row });
       log(
-        `${scenario.name.padEnd(6)} c=${String(connections).padEnd(3)} plain baseline ${figures(row.baseline)} | ` +
+        `${scenario.name.padEnd(14)} c=${String(connections).padEnd(3)} plain baseline ${figures(row.baseline)} | ` +
           (row.baselineTx ? `BEGIN/COMMIT baseline ${figures(row.baselineTx)} | ` : '') +
           `service ${figures(row.service)} | ratio ${row.rpsRatio} vs ${BASELINE_LABEL[row.against]}` +
           (failed(row.baseline, row.baselineTx, row.service) ? '  ⚠ FAILED REQUESTS' : ''),
@@ -236,7 +242,7 @@ async function main(): Promise<number> {
   const failures = collectFailures(
     [
       ...scenarios.map((r) => ({ what: `${r.label} at ${r.connections} connections`, pair: r })),
-      ...[...(scale?.sizes ?? []), ...(scale?.variants ?? [])].map((r) => ({ what: `scale: ${r.userTodos} todos, ${r.query}`, pair: r })),
+      ...[...(scale?.sizes ?? []), ...(scale?.lists ?? []), ...(scale?.variants ?? [])].map((r) => ({ what: `scale: ${r.userTodos} todos, ${r.query}`, pair: r })),
     ],
     profile,
   );
@@ -256,6 +262,7 @@ async function main(): Promise<number> {
       warmupSec: options.warmupSec,
       users: options.users,
       todosPerUser: options.todosPerUser,
+      listTodosPerUser: options.listTodosPerUser,
       poolMax: POOL_MAX,
       buildSeconds,
       loadGenerator: 'autocannon 9 (programmatic) in its own process',

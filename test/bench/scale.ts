@@ -2,10 +2,11 @@ import { signTokens } from './bench-tokens.js';
 import { measure, measurePair, type MeasureContext, type Measurement, type MeasureOptions } from './measure.js';
 import type { BenchOptions } from './options.js';
 import type { Scenario } from './scenarios.js';
-import { analyze, seedTodos, seedUsers } from './seed.js';
+import { analyze, listsBySubject, seedTodos, seedUsers } from './seed.js';
 
-// List latency as one user's todos grow (1k, 10k, 100k) in a table of 1M rows, and the first
-// page of every filter and sort for the biggest user.
+// List latency as one user's todos grow (1k, 10k, 100k) in a table of 1M rows, one list in manual
+// order as it grows (the smallest and the biggest user's default list, which holds all their
+// todos), and the first page of every filter and sort for the biggest user.
 
 export interface ScaleRow {
   /** What was measured: a user size, a filter or a sort. */
@@ -21,6 +22,8 @@ export interface ScaleRow {
 
 export interface ScaleResult {
   sizes: ScaleRow[];
+  /** GET /v1/todos?list_id=…&sort=position on a list of the smallest and of the biggest size. */
+  lists: ScaleRow[];
   variants: ScaleRow[];
   tableRows: number;
   seedSeconds: number;
@@ -40,15 +43,16 @@ async function seedScaleData(ctx: MeasureContext, options: BenchOptions, secret:
   const { userSizes, totalRows, batchRows } = options.scaleSizes;
   for (const size of userSizes) {
     const subjects = await seedUsers(pool, `bench-scale-${size}`, 1);
-    await seedTodos(pool, subjects, size, batchRows);
+    await seedTodos(pool, subjects, size, { batchRows });
     const [token] = await signTokens(secret, subjects);
-    await ctx.load.setUsers(groupOf(size), [{ token: token!, todoIds: [] }]);
+    const [inbox] = await listsBySubject(pool, subjects, null);
+    await ctx.load.setUsers(groupOf(size), [{ token: token!, todoIds: [], list: { id: inbox!.id, todoIds: [] } }]);
   }
   const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM todos');
   const missing = totalRows - Number(rows[0]!.n);
   if (missing > 0) {
     const fillers = await seedUsers(pool, 'bench-filler', Math.ceil(missing / FILLER_TODOS_PER_USER));
-    await seedTodos(pool, fillers, FILLER_TODOS_PER_USER, batchRows);
+    await seedTodos(pool, fillers, FILLER_TODOS_PER_USER, { batchRows });
   }
   await analyze(pool);
   const after = await pool.query<{ n: string }>('SELECT count(*) AS n FROM todos');
@@ -56,6 +60,9 @@ async function seedScaleData(ctx: MeasureContext, options: BenchOptions, secret:
 }
 
 const groupOf = (size: number) => `scale-${size}`;
+
+/** One list in manual order: the scale user's default list (`{list_id}`, see buildRequest). */
+const LIST_POSITION_QUERY = 'list_id={list_id}&sort=position';
 
 const listScenario = (size: number, variant: string, listQuery: string): Scenario => ({
   name: `scale-${size}-${variant}`,
@@ -109,12 +116,15 @@ export async function runScale(ctx: MeasureContext, options: BenchOptions, secre
   const sizes: ScaleRow[] = [];
   for (const size of userSizes) sizes.push(await run(size, `${size} todos`, 'limit=20', options.scaleDurationSec, true));
   const biggest = userSizes.at(-1)!;
+  const lists: ScaleRow[] = [];
+  for (const size of new Set([userSizes[0]!, biggest])) lists.push(await run(size, `list of ${size}`, LIST_POSITION_QUERY, options.scaleDurationSec, true));
   const variants: ScaleRow[] = [];
   for (const { variant, query } of variantsFor(Date.now())) {
     variants.push(await run(biggest, variant, query, options.variantDurationSec, options.variantBaseline));
   }
   return {
     sizes,
+    lists,
     variants,
     tableRows,
     seedSeconds,
@@ -122,7 +132,7 @@ export async function runScale(ctx: MeasureContext, options: BenchOptions, secre
     durationSec: options.scaleDurationSec,
     variantDurationSec: options.variantDurationSec,
     note: options.quick
-      ? `--quick: smaller sizes (${userSizes.join(', ')} todos, ${tableRows} rows in the table) than the full run (1k, 10k, 100k in 1M rows), and the filters and sorts run on the service only`
+      ? `--quick: smaller sizes (${userSizes.join(', ')} todos, lists of ${userSizes[0]} and ${biggest}, ${tableRows} rows in the table) than the full run (1k, 10k, 100k and lists of 1k and 100k in 1M rows), and the filters and sorts run on the service only`
       : undefined,
   };
 }

@@ -1,6 +1,6 @@
 // The request mixes the load generator sends; shared by the orchestrator and the load worker.
 
-export type Operation = 'get' | 'list' | 'create' | 'patch';
+export type Operation = 'get' | 'list' | 'create' | 'create-in-list' | 'patch' | 'move';
 
 export interface Scenario {
   /** Stable name, used in the report and the JSON. */
@@ -11,7 +11,7 @@ export interface Scenario {
   weights: Partial<Record<Operation, number>>;
   /** Which user group requests pick their user from (the seeded users unless told). */
   group?: string;
-  /** Query string of list requests, without `?`. */
+  /** Query string of list requests, without `?`; `{list_id}` stands for the id of the user's list. */
   listQuery?: string;
 }
 
@@ -20,15 +20,21 @@ export const MAIN_GROUP = 'main';
 export const SCENARIOS: Scenario[] = [
   { name: 'get', label: 'GET /v1/todos/{id}', weights: { get: 1 } },
   { name: 'list', label: 'GET /v1/todos (page of 20)', weights: { list: 1 } },
+  { name: 'list-position', label: 'GET /v1/todos?list_id=…&sort=position (page of 20)', weights: { list: 1 }, listQuery: 'list_id={list_id}&sort=position' },
   { name: 'create', label: 'POST /v1/todos', weights: { create: 1 } },
+  { name: 'create-in-list', label: 'POST /v1/todos with list_id', weights: { 'create-in-list': 1 } },
   { name: 'patch', label: 'PATCH /v1/todos/{id}', weights: { patch: 1 } },
+  { name: 'move', label: 'POST /v1/todos/{id}/move (after_id)', weights: { move: 1 } },
   // 70% reads (50% one todo, 20% a page), 20% updates, 10% creates.
   { name: 'mix', label: 'mix: 50% get, 20% list, 20% patch, 10% create', weights: { get: 50, list: 20, patch: 20, create: 10 } },
 ];
 
 export interface BenchUser {
   token: string;
+  /** Every todo of the user (get, patch). */
   todoIds: string[];
+  /** The user's list that list-position, move and create-in-list use, with its seeded todos. */
+  list?: { id: string; todoIds: string[] } | undefined;
 }
 
 export interface BuiltRequest {
@@ -41,6 +47,14 @@ export interface BuiltRequest {
 const PRIORITY_NAMES = ['none', 'low', 'medium', 'high', 'urgent'];
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+function listOf(user: BenchUser): NonNullable<BenchUser['list']> {
+  if (!user.list) throw new Error('this scenario needs users with a list (BenchUser.list)');
+  return user.list;
+}
+
+const createBody = (n: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ title: `Bench created #${n}`, description: 'Written by the load generator', priority: pick(PRIORITY_NAMES), due_at: '2027-01-15T09:00:00Z', ...extra });
 
 /** Picks an operation by weight. */
 export function operationPicker(weights: Partial<Record<Operation, number>>): () => Operation {
@@ -64,15 +78,14 @@ export function buildRequest(operation: Operation, users: readonly BenchUser[], 
   switch (operation) {
     case 'get':
       return { method: 'GET', path: `/v1/todos/${pick(user.todoIds)}`, headers: { authorization: auth } };
-    case 'list':
-      return { method: 'GET', path: listQuery ? `/v1/todos?${listQuery}` : '/v1/todos', headers: { authorization: auth } };
+    case 'list': {
+      const query = listQuery.includes('{list_id}') ? listQuery.replaceAll('{list_id}', listOf(user).id) : listQuery;
+      return { method: 'GET', path: query ? `/v1/todos?${query}` : '/v1/todos', headers: { authorization: auth } };
+    }
     case 'create':
-      return {
-        method: 'POST',
-        path: '/v1/todos',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `Bench created #${n}`, description: 'Written by the load generator', priority: pick(PRIORITY_NAMES), due_at: '2027-01-15T09:00:00Z' }),
-      };
+      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: createBody(n) };
+    case 'create-in-list':
+      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: createBody(n, { list_id: listOf(user).id }) };
     case 'patch':
       // A new title every time, so the patch always changes the row (no "unchanged" re-read).
       return {
@@ -81,5 +94,17 @@ export function buildRequest(operation: Operation, users: readonly BenchUser[], 
         headers: { authorization: auth, 'content-type': 'application/merge-patch+json' },
         body: JSON.stringify({ title: `Bench patched #${n}`, completed: Math.random() < 0.5, priority: pick(PRIORITY_NAMES) }),
       };
+    case 'move': {
+      // Just after another todo of the same list: between it and the next (the end after the last).
+      const ids = listOf(user).todoIds;
+      const i = Math.floor(Math.random() * ids.length);
+      const j = (i + 1 + Math.floor(Math.random() * (ids.length - 1))) % ids.length;
+      return {
+        method: 'POST',
+        path: `/v1/todos/${ids[i]}/move`,
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ after_id: ids[j] }),
+      };
+    }
   }
 }
