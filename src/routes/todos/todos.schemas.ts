@@ -257,7 +257,7 @@ export const ListTodosQuerySchema = z.strictObject({
     }),
   label_id: z
     .string()
-    .max(20 * 37)
+    .max(20 * 37, `Must be one label id or up to ${LABELS_PER_TODO}, separated by commas.`)
     .transform((v, ctx) => {
       const ids = v.split(',').map((id) => id.toLowerCase());
       const uuid = z.uuid();
