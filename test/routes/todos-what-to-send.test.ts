@@ -140,9 +140,11 @@ describe('errors that say what to send', () => {
     expect(errorsOf(await me.move(todo, { [field]: value }))).toEqual([{ path: `body.${field}`, message: AN_ID }]);
   });
 
-  it('label_ids say which element is not an id, that 20 is the most, and that each label goes once (in any case)', async () => {
+  it('label_ids say that they are a list, which element is not an id, that 20 is the most, and that each label goes once (in any case)', async () => {
     const id = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f';
     expect(errorsOf(await me.create({ title: 'x', label_ids: [id, 'red'] }))).toEqual([{ path: 'body.label_ids.1', message: AN_ID }]);
+    // One id where a list of them goes is told that, and only that (not that it is over 20 long).
+    expect(errorsOf(await me.create({ title: 'x', label_ids: id }))).toEqual([{ path: 'body.label_ids', message: 'Invalid input: expected array, received string' }]);
     const many = Array.from({ length: 21 }, (_, i) => `019a8f2e-7c41-7b3e-9d5a-${String(i).padStart(12, '0')}`);
     expect(errorsOf(await me.patch(todo, { label_ids: many }))).toEqual([{ path: 'body.label_ids', message: 'At most 20 labels on one todo.' }]);
     expect(errorsOf(await me.patch(todo, { label_ids: [id, id.toUpperCase()] }))).toEqual([{ path: 'body.label_ids', message: 'Each label at most once.' }]);
