@@ -33,6 +33,78 @@ const operations: Operation[] = Object.entries(spec.paths).flatMap(([path, item]
 const printable = fc.stringMatching(/^[\x20-\x7e]{0,80}$/);
 const anyText = fc.oneof(printable, fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '0', '-1', '1e309', 'null', 'true', '%', '../..', "' OR 1=1 --"));
 
+// Issue 12: ids of the caller's todos, subtask, labels and list, and of another user's, are written
+// as placeholders (QTODO0, QUPLABEL1 for the id in upper case, …) and put in when the request is made.
+const PLACEHOLDERS = ['QTODO0', 'QTODO1', 'QTODO2', 'QCHILD', 'QLABEL0', 'QLABEL1', 'QLABEL2', 'QLIST', 'QTHEIRTODO', 'QTHEIRLABEL', 'QTHEIRLIST'];
+const seededId = fc.tuple(fc.constantFrom(...PLACEHOLDERS), fc.boolean()).map(([name, upper]) => (upper ? name.replace(/^Q/, 'QUP') : name));
+/** An id as a body sends it: a seeded one (also with NUL or in braces), any UUID, or something else entirely. */
+const idValue = fc.oneof(
+  { weight: 4, arbitrary: seededId },
+  { weight: 1, arbitrary: seededId.map((id) => `${id}\u0000`) },
+  { weight: 1, arbitrary: seededId.map((id) => `{${id}}`) },
+  { weight: 1, arbitrary: seededId.map((id) => ({ id })) },
+  { weight: 1, arbitrary: seededId.map((id) => [id]) },
+  { weight: 1, arbitrary: fc.uuid() },
+  { weight: 1, arbitrary: fc.constantFrom('none', 'NONE', '') },
+  { weight: 1, arbitrary: fc.jsonValue() },
+);
+const labelIdsValue = fc.oneof(
+  fc.array(idValue, { maxLength: 4 }),
+  fc.uniqueArray(seededId, { maxLength: 11 }),
+  fc.constant(Array.from({ length: 21 }, (_, i) => `019a8f2e-7c41-7b3e-9d5a-${String(i).padStart(12, '0')}`)),
+  fc.constant(Array.from({ length: 2000 }, () => 'QLABEL0')),
+  idValue,
+);
+/** An id, or a list of them, as a query parameter sends it. */
+const idText = fc.oneof(
+  seededId,
+  fc.constantFrom('none', 'NONE', 'None', ',', 'QLABEL0,', 'QLABEL0,QLABEL0', 'QTODO0%00', 'QTODO0\u0000'),
+  fc.array(seededId, { minLength: 2, maxLength: 25 }).map((ids) => ids.join(',')),
+  seededId.map((id) => JSON.stringify({ id })),
+);
+// Bodies the contract accepts, so that the database's own refusals (another user's list, parent,
+// label or neighbour; cycles; depth) are reached too.
+const seededTodo = fc.constantFrom('QTODO0', 'QTODO1', 'QCHILD', 'QUPCHILD', 'QTHEIRTODO');
+const acceptedTodo = fc.record(
+  {
+    title: fc.constant('fuzzed'),
+    list_id: fc.constantFrom('QLIST', 'QUPLIST', 'QTHEIRLIST'),
+    parent_id: fc.option(seededTodo),
+    label_ids: fc.uniqueArray(fc.constantFrom('QLABEL0', 'QLABEL1', 'QUPLABEL2', 'QTHEIRLABEL'), { maxLength: 3 }),
+  },
+  { requiredKeys: ['title'] },
+);
+const acceptedMove = fc.record(
+  {
+    list_id: fc.constantFrom('QLIST', 'QTHEIRLIST'),
+    parent_id: fc.option(seededTodo),
+    neighbour: fc.tuple(fc.constantFrom('before_id', 'after_id'), seededTodo),
+  },
+  { requiredKeys: [] },
+).map(({ neighbour, ...rest }) => (neighbour ? { ...rest, [neighbour[0]]: neighbour[1] } : rest));
+/** Filters the contract accepts, with seeded ids. */
+const acceptedFilters = fc.record(
+  {
+    list_id: fc.constantFrom('QLIST', 'QUPLIST', 'QTHEIRLIST'),
+    parent_id: fc.constantFrom('none', 'QTODO0', 'QUPTODO0', 'QTHEIRTODO'),
+    label_id: fc.uniqueArray(fc.constantFrom('QLABEL0', 'QUPLABEL1', 'QTHEIRLABEL'), { minLength: 1, maxLength: 3 }).map((ids) => ids.join(',')),
+    sort: fc.constantFrom('position', '-position'),
+    limit: fc.constantFrom('1', '2'),
+  },
+  { requiredKeys: [] },
+);
+const moveFields = fc.record(
+  {
+    list_id: idValue,
+    parent_id: fc.oneof(fc.constant(null), idValue),
+    before_id: idValue,
+    after_id: idValue,
+    position: fc.oneof(fc.constantFrom('a0', 'zz'), printable),
+    extra: fc.jsonValue(),
+  },
+  { requiredKeys: [] },
+);
+
 const todoFields = fc.record(
   {
     title: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('x'.repeat(1025)), fc.jsonValue()),
@@ -43,6 +115,11 @@ const todoFields = fc.record(
     id: fc.uuid(),
     version: fc.integer(),
     extra: fc.jsonValue(),
+    list_id: idValue,
+    parent_id: fc.oneof(fc.constant(null), idValue),
+    label_ids: labelIdsValue,
+    position: fc.oneof(fc.constantFrom('a0', 'zz'), printable),
+    subtask_count: fc.integer(),
   },
   { requiredKeys: [] },
 );
@@ -77,8 +154,42 @@ const body = fc.oneof(
   listFields.map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 60 }),
+  moveFields.map((o) => JSON.stringify(o)),
+  { weight: 4, arbitrary: acceptedTodo.map((o) => JSON.stringify(o)) },
+  { weight: 4, arbitrary: acceptedMove.map((o) => JSON.stringify(o)) },
 );
 const contentType = fc.constantFrom('application/json', 'application/merge-patch+json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined);
+
+interface Problem {
+  code: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+/** A 422 for invalid input names where it is: a path parameter, a query parameter or header that was sent, or a body field that was sent (or is required). */
+function expectNamesWhatWasSent(problem: Problem, { url, init, op }: { url: string; init: RequestInit; op: Operation }, label: string) {
+  if (problem.code !== 'validation_failed') return;
+  expect(problem.errors?.length, label).toBeGreaterThan(0);
+  let body: unknown;
+  try {
+    body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const sent = new URL(url, 'http://x').searchParams;
+  for (const { path, message } of problem.errors ?? []) {
+    const part = path.split('.')[0]!;
+    // The name after the part, itself possibly with dots (an unknown parameter `a.b`).
+    const name = path.slice(part.length + 1);
+    const where = `${label}: ${path} (${message})`;
+    if (part === 'path') expect(op.parameters.some((p) => p.in === 'path' && p.name === name), where).toBe(true);
+    else if (part === 'query') expect(sent.has(name), where).toBe(true);
+    else if (part === 'header') expect(new Headers(init.headers).has(name), where).toBe(true);
+    else if (part === 'body' && path !== 'body') {
+      const fields = typeof body === 'object' && body !== null ? Object.keys(body) : [];
+      expect(message === 'Required.' || fields.some((field) => name === field || name.startsWith(`${field}.`)), where).toBe(true);
+    } else expect(path, where).toBe('body');
+  }
+}
 
 describe('fuzzing every operation', () => {
   let t: TestApp;
@@ -107,10 +218,35 @@ describe('fuzzing every operation', () => {
       listIds.push(((await res.json()) as { id: string }).id);
     }
   });
+  /** What each placeholder stands for: seeded rows of the caller and of another user. */
+  let seeded: Record<string, string>;
+  beforeAll(async () => {
+    const as = (bearer: string) => ({ authorization: `Bearer ${bearer}`, 'content-type': 'application/json' });
+    const post = async (bearer: string, path: string, body: unknown) => (await (await t.request(path, { method: 'POST', headers: as(bearer), body: JSON.stringify(body) })).json()) as { id: string; list_id: string };
+    const child = await post(token, '/v1/todos', { title: 'seed child', parent_id: ids[0], label_ids: [labelIds[0]] });
+    const theirs = await signToken({ sub: newSubject('fuzz-other'), email: 'fuzz-other@example.com' });
+    const theirTodo = await post(theirs, '/v1/todos', { title: 'theirs' });
+    const theirLabel = await post(theirs, '/v1/labels', { name: 'theirs' });
+    seeded = {
+      TODO0: ids[0]!,
+      TODO1: ids[1]!,
+      TODO2: ids[2]!,
+      CHILD: child.id,
+      LABEL0: labelIds[0]!,
+      LABEL1: labelIds[1]!,
+      LABEL2: labelIds[2]!,
+      LIST: child.list_id,
+      THEIRTODO: theirTodo.id,
+      THEIRLABEL: theirLabel.id,
+      THEIRLIST: theirTodo.list_id,
+    };
+  });
+  const fill = (text: string) => text.replace(/Q(UP)?(TODO[0-2]|CHILD|LABEL[0-2]|LIST|THEIRTODO|THEIRLABEL|THEIRLIST)/g, (_, upper: string | undefined, name: string) => (upper ? seeded[name]!.toUpperCase() : seeded[name]!));
   afterAll(() => t.close());
 
   const snapshot = async () =>
     t.db.query(`SELECT
+      (SELECT md5(coalesce(string_agg(j::text, ',' ORDER BY j.todo_id, j.label_id), '')) FROM todo_labels j) AS todo_labels,
       (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM todos x) AS todos,
       (SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u) AS users,
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM labels l) AS labels,
@@ -119,8 +255,9 @@ describe('fuzzing every operation', () => {
 
   const request = fc.record({
     operation: fc.constantFrom(...operations),
-    id: fc.oneof(fc.nat({ max: 2 }), fc.uuid(), printable.filter((s) => s.length > 0)),
-    query: fc.array(fc.tuple(fc.boolean(), anyText), { maxLength: 6 }),
+    id: fc.oneof(fc.nat({ max: 2 }), fc.uuid(), printable.filter((s) => s.length > 0), seededId),
+    query: fc.array(fc.tuple(fc.boolean(), fc.oneof(anyText, idText)), { maxLength: 12 }),
+    filters: fc.option(acceptedFilters),
     extraQuery: fc.option(fc.tuple(printable, printable)),
     headers: fc.array(fc.tuple(fc.boolean(), printable), { maxLength: 4 }),
     auth: fc.constantFrom('valid', 'valid', 'valid', 'none', 'garbage'),
@@ -142,6 +279,7 @@ describe('fuzzing every operation', () => {
         else if (i % 2 === 0 && r.query.length > 3) search.append(p.name, String(p.schema?.enum?.[0] ?? p.example ?? value));
       });
     if (r.extraQuery) search.append(r.extraQuery[0], r.extraQuery[1]);
+    if (r.filters && op.path === '/v1/todos') for (const [name, value] of Object.entries(r.filters)) search.set(name, value);
     const headers = new Headers();
     op.parameters
       .filter((p) => p.in === 'header')
@@ -159,8 +297,11 @@ describe('fuzzing every operation', () => {
 
     const before = await snapshot();
     const query = search.toString();
-    const res = await t.request(`${path}${query ? `?${query}` : ''}`, init);
-    expect(res.status, `${op.method} ${path}?${query}`).toBeLessThan(500);
+    if (typeof init.body === 'string') init.body = fill(init.body);
+    const url = fill(`${path}${query ? `?${query}` : ''}`);
+    const res = await t.request(url, init);
+    expect(res.status, `${op.method} ${url}`).toBeLessThan(500);
     if (res.status >= 400) expect(await snapshot()).toEqual(before);
+    if (res.status === 422) expectNamesWhatWasSent((await res.json()) as Problem, { url, init, op }, `${op.method} ${url} ${typeof init.body === 'string' ? init.body : ''}`);
   });
 });

@@ -92,6 +92,31 @@ describe("isolation: user B and user A's todos", () => {
     expect(after.body).toEqual(bobTodo);
   });
 
+  // The depth rule must not be checked against another user's tree: a "4 levels" answer would tell B that the id exists.
+  it("another user's deep todo as B's parent is the same 422 as a random id, whatever the depths", async () => {
+    const carol = await newUser(t);
+    const chain = [await carol.created({ title: 'carol 1' })];
+    for (let i = 2; i <= 4; i++) chain.push(await carol.created({ title: `carol ${i}`, parent_id: chain.at(-1)!.id }));
+    const top = await bob.created({ title: 'bob top' });
+    await bob.created({ title: 'bob sub', parent_id: (await bob.created({ title: 'bob mid', parent_id: top.id })).id });
+    const attempts: Array<[string, (id: string) => Promise<Call>]> = [
+      ['create parent_id', (id) => bob.create({ title: 'x', parent_id: id })],
+      ['patch parent_id', (id) => bob.patch(top.id, { parent_id: id })],
+      ['move parent_id', (id) => bob.move(top.id, { parent_id: id })],
+    ];
+    for (const [name, attempt] of attempts) {
+      const random = await attempt(randomUUID());
+      for (const theirs of chain) {
+        const res = await attempt(theirs.id);
+        expect(res.status, name).toBe(422);
+        expect(comparable(res), `${name} under carol's level ${chain.indexOf(theirs) + 1}`).toEqual(comparable(random));
+      }
+    }
+    const after = await bob.get(top.id);
+    expectStatus(after, 200);
+    expect(after.body).toMatchObject({ parent_id: null, position: top.position, version: top.version });
+  });
+
   it("A's list, parent and label ids as B's filters give B an empty page", async () => {
     const label = await alice.raw<{ status: number; headers: Headers; body: { data: Array<{ id: string }> } }>('GET', '/v1/labels');
     expectStatus(label, 200);

@@ -123,4 +123,68 @@ describe('errors that say what to send', () => {
     expectStatus(res, 200);
     expect(res.headers.get('idempotent-replayed')).toBeNull();
   });
+
+  // Issue 12: the ids a body or filter names, and the move.
+  const AN_ID = 'Must be an id (a UUID such as 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f).';
+
+  it.each([
+    ['list_id', 'not-an-id'],
+    ['list_id', null],
+    ['list_id', { id: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f' }],
+    ['parent_id', 'none'],
+    ['parent_id', '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f\u0000'],
+    ['parent_id', ['019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f']],
+  ])('%s of %j says an id is a UUID, with an example', async (field, value) => {
+    expect(errorsOf(await me.create({ title: 'x', [field]: value }))).toEqual([{ path: `body.${field}`, message: AN_ID }]);
+    expect(errorsOf(await me.patch(todo, { [field]: value }))).toEqual([{ path: `body.${field}`, message: AN_ID }]);
+    expect(errorsOf(await me.move(todo, { [field]: value }))).toEqual([{ path: `body.${field}`, message: AN_ID }]);
+  });
+
+  it('label_ids say that they are a list, which element is not an id, that 20 is the most, and that each label goes once (in any case)', async () => {
+    const id = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f';
+    expect(errorsOf(await me.create({ title: 'x', label_ids: [id, 'red'] }))).toEqual([{ path: 'body.label_ids.1', message: AN_ID }]);
+    // One id where a list of them goes is told that, and only that (not that it is over 20 long).
+    expect(errorsOf(await me.create({ title: 'x', label_ids: id }))).toEqual([{ path: 'body.label_ids', message: 'Invalid input: expected array, received string' }]);
+    const many = Array.from({ length: 21 }, (_, i) => `019a8f2e-7c41-7b3e-9d5a-${String(i).padStart(12, '0')}`);
+    expect(errorsOf(await me.patch(todo, { label_ids: many }))).toEqual([{ path: 'body.label_ids', message: 'At most 20 labels on one todo.' }]);
+    expect(errorsOf(await me.patch(todo, { label_ids: [id, id.toUpperCase()] }))).toEqual([{ path: 'body.label_ids', message: 'Each label at most once.' }]);
+  });
+
+  it('a move with before_id and after_id says to send one; a neighbour is an id', async () => {
+    const id = '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f';
+    expect(errorsOf(await me.move(todo, { before_id: id, after_id: id }))).toEqual([{ path: 'body.after_id', message: 'Send before_id or after_id, not both.' }]);
+    expect(errorsOf(await me.move(todo, { before_id: null }))).toEqual([{ path: 'body.before_id', message: AN_ID }]);
+  });
+
+  const TWENTY_ONE = Array.from({ length: 21 }, (_, i) => `019a8f2e-7c41-7b3e-9d5a-${String(i).padStart(12, '0')}`).join(',');
+  it.each([
+    ['parent_id=NONE', 'parent_id=NONE', 'query.parent_id', 'Must be a todo id, or none for top-level todos.'],
+    ['parent_id=', 'parent_id=', 'query.parent_id', 'Must be a todo id, or none for top-level todos.'],
+    ['list_id=inbox', 'list_id=inbox', 'query.list_id', AN_ID],
+    ['label_id=red,blue', 'label_id=red,blue', 'query.label_id', 'Must be one label id or up to 20, separated by commas.'],
+    ['label_id with 21 ids', `label_id=${TWENTY_ONE}`, 'query.label_id', 'Must be one label id or up to 20, separated by commas.'],
+    ['sort=Position', 'sort=Position', 'query.sort', expect.stringContaining('position, -position') as string],
+  ])('the filter %s says what to send', async (_name, query, path, message) => {
+    expect(errorsOf(await me.raw('GET', `/v1/todos?${query}`))).toEqual([{ path, message }]);
+  });
+
+  it('an id in upper case is the same id, in bodies, filters and paths', async () => {
+    const label = await me.raw<{ status: number; headers: Headers; body: { id: string } }>('POST', '/v1/labels', { name: 'Upper' });
+    expectStatus(label, 201);
+    const parent = await me.created({ title: 'upper parent' });
+    const list = parent.list_id;
+    const child = await me.created({ title: 'upper child', list_id: list.toUpperCase(), parent_id: parent.id.toUpperCase(), label_ids: [label.body.id.toUpperCase()] });
+    expect(child).toMatchObject({ list_id: list, parent_id: parent.id, label_ids: [label.body.id] });
+    const sibling = await me.created({ title: 'upper sibling', parent_id: parent.id });
+    const filtered = await me.listAll({ list_id: list.toUpperCase(), parent_id: parent.id.toUpperCase(), label_id: label.body.id.toUpperCase(), sort: 'position' });
+    expect(filtered.map((x) => x.id)).toEqual([child.id]);
+    const moved = await me.move(child.id.toUpperCase(), { after_id: sibling.id.toUpperCase() });
+    expectStatus(moved, 200);
+    expect((await me.listAll({ parent_id: parent.id, sort: 'position' })).map((x) => x.id)).toEqual([sibling.id, child.id]);
+    // The same labels in another case are no change.
+    const same = await me.patch(child.id.toUpperCase(), { label_ids: [label.body.id.toUpperCase()], list_id: list.toUpperCase() });
+    expectStatus(same, 200);
+    expect(same.body.version).toBe(moved.body.version);
+    expect((await me.listAll({ list_id: list, parent_id: 'none' })).map((x) => x.id)).toContain(parent.id);
+  });
 });

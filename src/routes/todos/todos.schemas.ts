@@ -99,9 +99,10 @@ export const TodoSchema = z
   })
   .openapi('Todo', { description: 'A todo. It belongs to the user who created it and is visible to no one else.' });
 
+// A refinement, not .max(): zod runs length checks on any input with a length, so one id string was told it had more than 20 labels.
 const LabelIdsSchema = z
   .array(idReference('A label id.'))
-  .max(LABELS_PER_TODO, `At most ${LABELS_PER_TODO} labels on one todo.`)
+  .refine((ids) => ids.length <= LABELS_PER_TODO, { message: `At most ${LABELS_PER_TODO} labels on one todo.`, abort: true })
   .refine((ids) => new Set(ids).size === ids.length, 'Each label at most once.')
   .openapi({
     maxItems: LABELS_PER_TODO,
@@ -258,7 +259,7 @@ export const ListTodosQuerySchema = z.strictObject({
     }),
   label_id: z
     .string()
-    .max(20 * 37)
+    .max(20 * 37, `Must be one label id or up to ${LABELS_PER_TODO}, separated by commas.`)
     .transform((v, ctx) => {
       const ids = v.split(',').map((id) => id.toLowerCase());
       const uuid = z.uuid();
