@@ -90,10 +90,6 @@ const COLUMNS = TODO_COLUMNS.join(', ');
 // targets cannot afford. Rarer statements (delete, the re-read that tells 404 from 412) use the
 // model API through the same accessor.
 
-/** A parent that is not one of the caller's todos as the nil id (no todo's): the tree trigger reads every user's rows, and its depth 422 would tell B that A's todo exists. */
-const ownParent = (param: string) =>
-  `CASE WHEN ${param}::uuid IS NULL OR EXISTS (SELECT 1 FROM todos o WHERE o.user_id = $1 AND o.id = ${param}::uuid) THEN ${param}::uuid ELSE '00000000-0000-0000-0000-000000000000'::uuid END`;
-
 // The quota check is part of the INSERT: it inserts only while the caller's todo count (kept in
 // their user row by triggers, migration 2026.12.01T13.10.00) is under the limit, so it reads one
 // row instead of counting. FOR UPDATE makes concurrent creates of one user wait for each other and
@@ -102,7 +98,7 @@ const ownParent = (param: string) =>
 // in by the todos_defaults trigger under that same lock; the list, the parent and the labels are
 // checked by foreign keys and the tree trigger (migration 2026.12.01T15.00.00): one statement.
 const INSERT = `INSERT INTO todos (user_id, id, list_id, parent_id, label_ids, title, description, completed, completed_at, due_at, priority, version, created_at, updated_at)
-  SELECT $1, $2, $3::uuid, ${ownParent('$4')}, $5::uuid[], $6, $7, $8, $9, $10, $11, 1, $12, $12
+  SELECT $1, $2, $3::uuid, $4::uuid, $5::uuid[], $6, $7, $8, $9, $10, $11, 1, $12, $12
   WHERE coalesce((SELECT todo_count FROM users WHERE id = $1 FOR UPDATE), 0) < $13
   RETURNING ${COLUMNS}`;
 const SELECT_ONE = `SELECT ${COLUMNS} FROM todos WHERE user_id = $1 AND id = $2`;
@@ -248,13 +244,12 @@ export async function updateTodo(userId: string, id: string, patch: TodoPatch, e
  * The new list and parent of a patch, as SQL on the row being updated: a new list without a
  * parent makes a top-level todo there; a parent without a list means the parent's list (one of
  * another user's todos, or none, leaves the list as it is, and the foreign key on (parent_id,
- * list_id) then refuses the parent, checked as one that does not exist: ownParent).
+ * list_id) then refuses the parent).
  */
 function placeSql(patch: { list_id?: string | undefined; parent_id?: string | null | undefined }, binds: BindParameters) {
   const listGiven = patch.list_id === undefined ? undefined : `${binds.add(patch.list_id)}::uuid`;
-  const parentParam = patch.parent_id === undefined ? undefined : binds.add(patch.parent_id);
-  const parentGiven = parentParam === undefined ? undefined : `(${ownParent(parentParam)})`;
-  const parentsList = parentParam === undefined ? undefined : `(SELECT p.list_id FROM todos p WHERE p.user_id = $1 AND p.id = ${parentParam}::uuid)`;
+  const parentGiven = patch.parent_id === undefined ? undefined : `${binds.add(patch.parent_id)}::uuid`;
+  const parentsList = parentGiven === undefined ? undefined : `(SELECT p.list_id FROM todos p WHERE p.user_id = $1 AND p.id = ${parentGiven})`;
   const list = listGiven ?? (parentsList === undefined ? 'list_id' : `coalesce(${parentsList}, list_id)`);
   const parent = parentGiven ?? `CASE WHEN ${list} = list_id THEN parent_id END`;
   return { list, parent, moved: `(list_id, parent_id) IS DISTINCT FROM (${list}, ${parent})` };
