@@ -193,13 +193,8 @@ describe('bad input changes nothing and gets a 4xx problem', () => {
     const them = await newUser(t);
     const theirs = await them.created({ title: 'theirs' });
     const { id: theirLabel } = (await them.raw('POST', '/v1/labels', { name: 'theirs' })).body as { id: string };
-    const { id: userId } = (await me.me()).body as { id: string };
-    // Until /v1/lists is merged: a second list of the caller, made in SQL.
-    const [list] = await t.db.query<{ id: string }>(
-      "INSERT INTO lists (id, user_id, name, position, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'second', 'x' || md5(random()::text), now(), now()) RETURNING id",
-      [userId],
-    );
-    f = { todo: existing, child: child.id, label, list: list!.id, theirTodo: theirs.id, theirLabel, theirList: theirs.list_id };
+    const { id: list } = (await me.raw('POST', '/v1/lists', { name: 'second' })).body as { id: string };
+    f = { todo: existing, child: child.id, label, list, theirTodo: theirs.id, theirLabel, theirList: theirs.list_id };
     snapshot = await tables();
   });
   afterAll(async () => {

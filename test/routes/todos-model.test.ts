@@ -6,18 +6,16 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newUser, type Call, type TodoClient, expectStatus } from '../helpers/todo-client.js';
 import { expectedOrder } from '../helpers/todo-order.js';
 
-// Until /v1/lists is merged: a list made in SQL (then POST /v1/lists as its user).
-async function createList(t: TestApp, userId: string, name: string): Promise<string> {
-  const [row] = await t.db.query<{ id: string }>(
-    "INSERT INTO lists (id, user_id, name, position, created_at, updated_at) VALUES (gen_random_uuid(), $1, $2, 'x' || md5(random()::text), now(), now()) RETURNING id",
-    [userId, name],
-  );
-  return row!.id;
+/** A new list of the client's user, through POST /v1/lists. */
+async function createList(client: TodoClient, name: string): Promise<string> {
+  const res = await client.raw<{ status: number; headers: Headers; body: { id: string } }>('POST', '/v1/lists', { name });
+  expectStatus(res, 201);
+  return res.body.id;
 }
 
-// Until /v1/lists is merged: a list deleted in SQL, its todos with it (then DELETE /v1/lists/{id} as its user).
-async function deleteList(t: TestApp, id: string): Promise<void> {
-  await t.db.query('DELETE FROM lists WHERE id = $1 AND NOT is_default', [id]);
+/** DELETE /v1/lists/{id}: its todos, and their subtasks, with it. */
+async function deleteList(client: TodoClient, id: string): Promise<void> {
+  expectStatus(await client.raw('DELETE', `/v1/lists/${id}`), 204);
 }
 
 // Model-based (issue 12): random sequences by two users of todo creates, patches, moves, deletes,
@@ -175,9 +173,9 @@ describe('todos, lists, labels and subtasks against a model', () => {
       const client = await newUser(t);
       const me = await client.me();
       expectStatus(me, 200);
-      // The first todo shows the default list (GET /v1/lists is not merged yet); it and two levels of subtasks stay in the model. A second list to move to.
+      // The first todo shows the default list; it and two levels of subtasks stay in the model. A second list to move to.
       const first = await client.created({ title: `first of ${i}` });
-      users.push({ client, id: me.body.id, inbox: first.list_id, lists: [first.list_id, await createList(t, me.body.id, 'second')], labels: new Map() });
+      users.push({ client, id: me.body.id, inbox: first.list_id, lists: [first.list_id, await createList(client, 'second')], labels: new Map() });
       await client.created({ title: `second level of ${i}`, parent_id: (await client.created({ title: `first level of ${i}`, parent_id: first.id })).id });
     }
     const todos = new Map<string, ModelTodo>();
@@ -541,7 +539,7 @@ describe('todos, lists, labels and subtasks against a model', () => {
           }
         }
       } else if (a.kind === 'create-list') {
-        const id = await createList(t, u.id, `list ${step}`);
+        const id = await createList(u.client, `list ${step}`);
         u.lists.push(id);
         everList.push(id);
         listOwner.set(id, a.user);
@@ -549,7 +547,7 @@ describe('todos, lists, labels and subtasks against a model', () => {
         const deletable = u.lists.filter((l) => l !== u.inbox);
         if (deletable.length > 0) {
           const id = deletable[a.n % deletable.length]!;
-          await deleteList(t, id);
+          await deleteList(u.client, id);
           u.lists.splice(u.lists.indexOf(id), 1);
           for (const m of [...todos.values()]) if (m.list === id && m.parent === null) forget(m);
           scopes.delete(`l:${id}`);
