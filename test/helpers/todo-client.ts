@@ -34,6 +34,14 @@ export function expectStatus<C extends Call, S extends C['status']>(call: C, sta
   expect(call.status, `${label ? `${label}: ` : ''}answered ${call.status}: ${JSON.stringify(call.body)}`).toBe(status);
 }
 
+/** A 422's one field error (where, and what to send instead): fails unless the answer is a 422 naming exactly one. */
+export function fieldErrorOf(res: Call): { path: string; message: string } {
+  expect(res.status, JSON.stringify(res.body)).toBe(422);
+  const errors = (res.body as { errors: Array<{ path: string; message: string }> }).errors;
+  expect(errors).toHaveLength(1);
+  return errors[0]!;
+}
+
 async function call<C extends Call>(t: TestApp, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<C> {
   const init: RequestInit = {
     method,

@@ -1,18 +1,15 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Todo, TodoList } from '../../clients/typescript/src/types.js';
 import { loadOrCreateDevSecret } from '../../src/lib/dev-secret.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import { spec } from '../helpers/contract.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { readerEnv, readmeCommands, startDevServer, type DevServer } from '../helpers/dev-server.js';
+import type { TestApp } from '../helpers/test-app.js';
 import { newSubject, signToken } from '../helpers/tokens.js';
 
 // What a new user meets first: the README's curl walkthrough, and Swagger UI's "Try it out",
@@ -20,52 +17,25 @@ import { newSubject, signToken } from '../helpers/tokens.js';
 
 const run = promisify(execFile);
 
-/** The shell block of the README's "Use it with curl", as a reader copies it. */
-function readmeWalkthrough(): string {
-  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Use it with curl'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README: no ```sh block under "Use it with curl"');
-  return block[1]!;
-}
-
-/** Its commands, one per entry: continuation lines joined, comments and blank lines left out. */
-function commandsOf(block: string): string[] {
-  return block
-    .replace(/\\\n\s*/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
 const creates = (commands: string[]) => commands.filter((c) => /curl .*-X POST \S*\/v1\/todos(\s|$)/.test(c));
 const pageSize = (commands: string[]) => Number(/\/v1\/todos\?limit=(\d+)"/.exec(commands.find((c) => /\/v1\/todos\?limit=\d+"/.test(c)) ?? '')?.[1]);
 
+let dev: DevServer;
 let t: TestApp;
 let dataDir: string;
-let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-first-contact-'));
-  // A local development server: no auth configuration, so tokens are checked against DATA_DIR's secret.
-  t = await startTestApp({ env: { NODE_ENV: 'development', AUTH_JWT_SECRET: '', DATA_DIR: dataDir } });
-  server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dev = await startDevServer('first-contact');
+  ({ t, dataDir, base } = dev);
 });
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  await t?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dev?.close());
 
 // Issue 11, item 3.
 describe("the README's paging walkthrough can be followed", () => {
   it('creates more todos than the page size it lists with, so the first page has a next_cursor', () => {
-    const commands = commandsOf(readmeWalkthrough());
+    const commands = readmeCommands('## Use it with curl');
     const limit = pageSize(commands);
     expect(limit, 'the walkthrough pages with ?limit=N').toBeGreaterThan(0);
     expect(creates(commands).length).toBeGreaterThan(limit);
@@ -74,7 +44,7 @@ describe("the README's paging walkthrough can be followed", () => {
   });
 
   it('runs as written (curl and npm run token) against a development server: page one has a next_cursor, and it leads to the rest', async () => {
-    const commands = commandsOf(readmeWalkthrough());
+    const commands = readmeCommands('## Use it with curl');
     const work = mkdtempSync(path.join(os.tmpdir(), 'todo-api-readme-'));
     try {
       // The reader's part: the server's address, and the id of the todo created first wherever the README says <id>.
@@ -90,8 +60,8 @@ describe("the README's paging walkthrough can be followed", () => {
       writeFileSync(path.join(work, 'walkthrough.sh'), script);
       const { stdout } = await run('bash', [path.join(work, 'walkthrough.sh')], {
         cwd: projectRoot,
-        // The server's DATA_DIR, as its start-up line says; no AUTH_* (this test process has a secret of its own).
-        env: { ...process.env, WORK: work, DATA_DIR: dataDir, NODE_ENV: 'development', AUTH_JWT_SECRET: '', AUTH_JWKS_URL: '', LOG_LEVEL: 'silent' },
+        // The server's DATA_DIR, as its start-up line says.
+        env: readerEnv(dev, { WORK: work }),
         timeout: 60_000,
       });
       const outputs = new Map<string, string>();

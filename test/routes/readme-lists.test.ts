@@ -1,63 +1,33 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { List, Todo, TodoList } from '../../clients/typescript/src/types.js';
 import { projectRoot } from '../../src/lib/paths.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { readerEnv, readmeCommands, startDevServer, type DevServer } from '../helpers/dev-server.js';
 
 // Issue 12, "What it must show": the README's lists walkthrough, run as a reader copies it.
 
 const run = promisify(execFile);
 
-/** The README's commands under `heading`, one per entry: continuation lines joined, comments and blank lines left out. */
-function readmeCommands(heading: string): string[] {
-  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)));
-  if (!block) throw new Error(`README: no \`\`\`sh block under "${heading}"`);
-  return block[1]!
-    .replace(/\\\n\s*/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
-let t: TestApp;
-let dataDir: string;
-let server: Server;
-let base: string;
-
+let dev: DevServer;
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-api-readme-lists-'));
-  t = await startTestApp({ env: { NODE_ENV: 'development', AUTH_JWT_SECRET: '', DATA_DIR: dataDir } });
-  server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dev = await startDevServer('readme-lists');
 });
-
-afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  await t?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dev?.close());
 
 describe("the README's lists walkthrough", () => {
   it('runs as written: lists, subtasks, a label, a reorder, a move that the subtasks follow, a label filter, a deleted list, and a second user who sees none of it', async () => {
     const commands = readmeCommands('## Lists, subtasks, labels and order with curl');
     const work = mkdtempSync(path.join(os.tmpdir(), 'todo-api-readme-lists-run-'));
     try {
-      const script = ['set -eu', ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, command.replace(/^API=\S+/, `API=${base}`)])].join('\n');
+      const script = ['set -eu', ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, command.replace(/^API=\S+/, `API=${dev.base}`)])].join('\n');
       writeFileSync(path.join(work, 'walkthrough.sh'), script);
       const { stdout } = await run('bash', [path.join(work, 'walkthrough.sh')], {
         cwd: projectRoot,
-        env: { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'development', AUTH_JWT_SECRET: '', AUTH_JWKS_URL: '', LOG_LEVEL: 'silent' },
+        env: readerEnv(dev),
         timeout: 60_000,
       });
       const outputs = new Map<string, string>();

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { expectStatus, newUser, type Call, type TodoClient } from '../helpers/todo-client.js';
+import { expectStatus, fieldErrorOf, newUser, type TodoClient } from '../helpers/todo-client.js';
 import type { Todo } from '../../clients/typescript/src/types.js';
 
 // POST /v1/todos/{id}/move (API.md v1.1, Manual order): one call, one row written.
 
-const fieldError = (res: Call) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  return (res.body as { errors: Array<{ path: string; message: string }> }).errors[0]!;
-};
 
 describe('POST /v1/todos/{id}/move', () => {
   let t: TestApp;
@@ -90,16 +86,16 @@ describe('POST /v1/todos/{id}/move', () => {
     const other = await newUser(t);
     const theirs = await other.created({ title: 'theirs' });
     const errors = [];
-    for (const after_id of [elsewhere[0]!.id, theirs.id, randomUUID(), p.id]) errors.push(fieldError(await me.move(p.id, { after_id })));
+    for (const after_id of [elsewhere[0]!.id, theirs.id, randomUUID(), p.id]) errors.push(fieldErrorOf(await me.move(p.id, { after_id })));
     for (const e of errors) expect(e).toEqual(errors[0]);
     expect(errors[0]!.path).toBe('body.after_id');
-    expect(fieldError(await me.move(p.id, { before_id: theirs.id })).path).toBe('body.before_id');
-    expect(fieldError(await me.move(p.id, { before_id: q.id, after_id: q.id })).path).toBe('body.after_id');
-    expect(fieldError(await me.move(p.id, { parent_id: theirs.id })).path).toBe('body.parent_id');
-    expect(fieldError(await me.move(p.id, { list_id: randomUUID() })).path).toBe('body.list_id');
+    expect(fieldErrorOf(await me.move(p.id, { before_id: theirs.id })).path).toBe('body.before_id');
+    expect(fieldErrorOf(await me.move(p.id, { before_id: q.id, after_id: q.id })).path).toBe('body.after_id');
+    expect(fieldErrorOf(await me.move(p.id, { parent_id: theirs.id })).path).toBe('body.parent_id');
+    expect(fieldErrorOf(await me.move(p.id, { list_id: randomUUID() })).path).toBe('body.list_id');
     const child = await me.created({ title: 'child of p', parent_id: p.id });
-    expect(fieldError(await me.move(p.id, { parent_id: child.id })).message).toMatch(/own subtasks/);
-    expect(fieldError(await me.move(p.id, { position: 'a0' })).path).toBe('body.position');
+    expect(fieldErrorOf(await me.move(p.id, { parent_id: child.id })).message).toMatch(/own subtasks/);
+    expect(fieldErrorOf(await me.move(p.id, { position: 'a0' })).path).toBe('body.position');
     const unchanged = await me.get(p.id);
     expectStatus(unchanged, 200);
     expect(unchanged.body.version).toBe(p.version);

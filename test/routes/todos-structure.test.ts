@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { expectStatus, newUser, type Call, type TodoClient } from '../helpers/todo-client.js';
+import { expectStatus, fieldErrorOf, newUser, type TodoClient } from '../helpers/todo-client.js';
 
 // Lists, subtasks and labels as todos carry them (API.md v1.1: Lists, Subtasks, Labels).
 
-/** The 422's one error: where, and what to send instead. */
-const fieldError = (res: Call) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  const errors = (res.body as { errors: Array<{ path: string; message: string }> }).errors;
-  expect(errors).toHaveLength(1);
-  return errors[0]!;
-};
 
 describe('todos in lists, with subtasks and labels', () => {
   let t: TestApp;
@@ -62,11 +55,11 @@ describe('todos in lists, with subtasks and labels', () => {
       expect(await listCounts(work)).toEqual({ todo_count: 1, open_todo_count: 0 });
 
       const before = await t.db.query('SELECT count(*)::int AS n FROM todos');
-      const error = fieldError(await me.create({ title: 'x', list_id: randomUUID() }));
+      const error = fieldErrorOf(await me.create({ title: 'x', list_id: randomUUID() }));
       expect(error.path).toBe('body.list_id');
       expect(error.message).toMatch(/your lists/);
       expect(await t.db.query('SELECT count(*)::int AS n FROM todos')).toEqual(before);
-      expect(fieldError(await me.create({ title: 'x', list_id: 'not-an-id' })).path).toBe('body.list_id');
+      expect(fieldErrorOf(await me.create({ title: 'x', list_id: 'not-an-id' })).path).toBe('body.list_id');
     });
 
     it('PATCH list_id moves the todo and its subtasks, keeping every id; each subtask gets a new version', async () => {
@@ -126,8 +119,8 @@ describe('todos in lists, with subtasks and labels', () => {
       const other = await newUser(t);
       const theirs = await other.created({ title: 'theirs' });
       const messages = [];
-      for (const parent_id of [theirs.id, randomUUID()]) messages.push(fieldError(await me.create({ title: 'x', parent_id })));
-      messages.push(fieldError(await me.create({ title: 'x', parent_id: inA.id, list_id: b })));
+      for (const parent_id of [theirs.id, randomUUID()]) messages.push(fieldErrorOf(await me.create({ title: 'x', parent_id })));
+      messages.push(fieldErrorOf(await me.create({ title: 'x', parent_id: inA.id, list_id: b })));
       for (const m of messages) expect(m).toEqual(messages[0]);
       expect(messages[0]!.path).toBe('body.parent_id');
     });
@@ -135,18 +128,18 @@ describe('todos in lists, with subtasks and labels', () => {
     it('4 levels are allowed, a 5th is a 422; a subtree cannot be moved deeper than 4 or under itself', async () => {
       const levels = [await me.created({ title: 'level 1' })];
       for (let i = 2; i <= 4; i++) levels.push(await me.created({ title: `level ${i}`, parent_id: levels.at(-1)!.id }));
-      const tooDeep = fieldError(await me.create({ title: 'level 5', parent_id: levels[3]!.id }));
+      const tooDeep = fieldErrorOf(await me.create({ title: 'level 5', parent_id: levels[3]!.id }));
       expect(tooDeep).toMatchObject({ path: 'body.parent_id', message: expect.stringMatching(/4 levels/) });
 
       const pair = await me.created({ title: 'pair parent' });
       await me.created({ title: 'pair child', parent_id: pair.id });
       // pair has 2 levels: under level 3 it would reach 5.
-      expect(fieldError(await me.patch(pair.id, { parent_id: levels[2]!.id })).path).toBe('body.parent_id');
+      expect(fieldErrorOf(await me.patch(pair.id, { parent_id: levels[2]!.id })).path).toBe('body.parent_id');
       expectStatus(await me.patch(pair.id, { parent_id: levels[1]!.id }), 200);
 
-      const cycle = fieldError(await me.patch(levels[0]!.id, { parent_id: levels[2]!.id }));
+      const cycle = fieldErrorOf(await me.patch(levels[0]!.id, { parent_id: levels[2]!.id }));
       expect(cycle.message).toMatch(/itself or of one of its own subtasks/);
-      expect(fieldError(await me.patch(levels[0]!.id, { parent_id: levels[0]!.id })).path).toBe('body.parent_id');
+      expect(fieldErrorOf(await me.patch(levels[0]!.id, { parent_id: levels[0]!.id })).path).toBe('body.parent_id');
       const root = await me.get(levels[0]!.id);
       expectStatus(root, 200);
       expect(root.body.parent_id).toBeNull();
@@ -203,15 +196,15 @@ describe('todos in lists, with subtasks and labels', () => {
       const theirs = await other.raw<{ status: number; headers: Headers; body: { id: string } }>('POST', '/v1/labels', { name: 'theirs' });
       expectStatus(theirs, 201);
       const before = await t.db.query('SELECT count(*)::int AS n FROM todos');
-      const foreign = fieldError(await me.create({ title: 'x', label_ids: [mine, theirs.body.id] }));
-      const missing = fieldError(await me.create({ title: 'x', label_ids: [mine, randomUUID()] }));
+      const foreign = fieldErrorOf(await me.create({ title: 'x', label_ids: [mine, theirs.body.id] }));
+      const missing = fieldErrorOf(await me.create({ title: 'x', label_ids: [mine, randomUUID()] }));
       expect(foreign).toEqual(missing);
       expect(foreign.path).toBe('body.label_ids.1');
-      expect(fieldError(await me.create({ title: 'x', label_ids: [mine, mine] })).path).toBe('body.label_ids');
-      expect(fieldError(await me.create({ title: 'x', label_ids: Array.from({ length: 21 }, randomUUID) })).path).toBe('body.label_ids');
+      expect(fieldErrorOf(await me.create({ title: 'x', label_ids: [mine, mine] })).path).toBe('body.label_ids');
+      expect(fieldErrorOf(await me.create({ title: 'x', label_ids: Array.from({ length: 21 }, randomUUID) })).path).toBe('body.label_ids');
       expect(await t.db.query('SELECT count(*)::int AS n FROM todos')).toEqual(before);
       const todo = await me.created({ title: 'keeps its label', label_ids: [mine] });
-      expect(fieldError(await me.patch(todo.id, { label_ids: [theirs.body.id] })).path).toBe('body.label_ids.0');
+      expect(fieldErrorOf(await me.patch(todo.id, { label_ids: [theirs.body.id] })).path).toBe('body.label_ids.0');
       const read = await me.get(todo.id);
       expectStatus(read, 200);
       expect(read.body).toMatchObject({ label_ids: [mine], version: 1 });
