@@ -213,6 +213,30 @@ describe('the change feed', () => {
     expect(await sweepExpiredChanges(1)).toBe(0);
   });
 
+  it('the sweep goes in bounded batches and raises the horizon to the greatest seq it removed, per user', async () => {
+    const users = [await newUser(t), await newUser(t)];
+    const removed: string[] = [];
+    for (const user of users) {
+      for (let i = 0; i < 3; i += 1) {
+        const todo = await user.created({ title: `swept ${i}` });
+        expectStatus(await user.remove(todo.id), 204);
+        removed.push(todo.id);
+      }
+    }
+    const deletes = await t.db.query<{ user_id: string; seq: string }>("SELECT user_id, seq::text AS seq FROM changes WHERE id = ANY ($1::uuid[]) AND op = 'delete'", [removed]);
+    expect(deletes).toHaveLength(6);
+    await t.db.query(`UPDATE changes SET changed_at = now() - interval '31 days' WHERE id = ANY ($1::uuid[])`, [removed]);
+    expect(await sweepExpiredChanges(30, 2)).toBe(6);
+    const horizons = await t.db.query<{ id: string; purged: string }>('SELECT id, changes_purged_through::text AS purged FROM users WHERE id = ANY ($1::uuid[])', [
+      [...new Set(deletes.map((d) => d.user_id))],
+    ]);
+    expect(horizons).toHaveLength(2);
+    for (const { id, purged } of horizons) {
+      const greatest = deletes.filter((d) => d.user_id === id).reduce((max, d) => (BigInt(d.seq) > max ? BigInt(d.seq) : max), 0n);
+      expect(purged).toBe(String(greatest));
+    }
+  });
+
   it("isolation: another user's feed never shows the caller's changes", async () => {
     const other = await newUser(t);
     const start = await feed(other).latest();
