@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change, ChangeList, Label, List, Todo } from '../../clients/typescript/src/types.js';
 import { sweepExpiredChanges } from '../../src/services/change-service.js';
+import { encodeCursor } from '../../src/services/cursor.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
 import type { TestApp } from '../helpers/test-app.js';
 import { expectStatus, newUser, startAppWithUser, type Call, type TodoClient } from '../helpers/todo-client.js';
@@ -189,6 +190,14 @@ describe('the change feed', () => {
       expect(codeOf(res)).toBe('validation_failed');
       expect((res.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['query.cursor']);
     }
+  });
+
+  it('a signed cursor whose seq is out of range or not a number is a 422, the largest bigint a 200: never a 5xx', async () => {
+    const { id } = (await me.me()).body as { id: string };
+    // Signed with the real secret and binding, so only the check of the key itself stands between it and SQL.
+    const at = (key: string) => changes.page({ cursor: encodeCursor({ key, id }, { userId: id, sort: 'seq', filters: {} }) });
+    expectStatus(await at('9223372036854775807'), 200);
+    for (const key of ['9223372036854775808', '-1', '01', '1.5', '1e3', ' 1', 'abc', '']) expect((await at(key)).status, key).toBe(422);
   });
 
   it('deletions past the retention are swept; an older cursor is then a 410 cursor_expired, a newer one is not', async () => {
