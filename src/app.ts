@@ -5,6 +5,7 @@ import type { AppDependencies, AppOpenAPI } from './lib/types.js';
 import { requireAuth } from './middleware/auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { readBody } from './middleware/read-body.js';
+import { changesRouter } from './routes/changes/changes.index.js';
 import { healthRouter } from './routes/health/health.index.js';
 import { labelsRouter } from './routes/labels/labels.index.js';
 import { listsRouter } from './routes/lists/lists.index.js';
@@ -45,6 +46,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
   app.route('/', todosRouter);
   app.route('/', labelsRouter);
   app.route('/', listsRouter);
+  app.route('/', changesRouter);
   mount?.(app);
   return app;
 }

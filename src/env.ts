@@ -73,6 +73,7 @@ const variables = z.object({
   LIMIT_LISTS_PER_USER: int(1000, 1, 1_000_000),
   LIMIT_LABELS_PER_USER: int(500, 1, 1_000_000),
   LIMIT_WEBHOOKS_PER_USER: int(10, 1, 10_000),
+  CHANGES_RETENTION_DAYS: int(30, 1, 3650),
   AUTH_JWT_SECRET: secretText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   AUTH_JWKS_URL: httpUrl,
   AUTH_ISSUER: optionalText,

@@ -7,6 +7,7 @@ import type { Env } from './env.js';
 import { createApiServer } from './lib/http-server.js';
 import { markConnectionsCut, markShuttingDown } from './lib/lifecycle.js';
 import { logger } from './lib/logger.js';
+import { sweepExpiredChanges } from './services/change-service.js';
 import { sweepExpiredIdempotencyKeys } from './services/idempotency-service.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -69,9 +70,11 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
     throw error;
   }
 
-  // Expired idempotency keys are deleted here, by the expires_at index, never on a request's path.
+  // Expired idempotency keys, and deletions past CHANGES_RETENTION_DAYS in the change feed, are
+  // deleted here, each by its own index, never on a request's path.
   const sweeper = setInterval(() => {
     sweepExpiredIdempotencyKeys().catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'idempotency key sweep failed'));
+    sweepExpiredChanges(config.changesRetentionDays).catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'change feed sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 

@@ -81,6 +81,13 @@ export const PROBLEMS = {
     description: 'The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.',
     example: { detail: 'The todo is at version 4: If-Match does not match its ETag. Nothing was changed.' },
   },
+  cursor_expired: {
+    status: 410,
+    title: 'Cursor expired',
+    description:
+      'The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor.',
+    example: { detail: 'This cursor is older than the deletions kept (30 days). Start over from GET /v1/changes/latest and a full listing.' },
+  },
   payload_too_large: {
     status: 413,
     title: 'Payload too large',

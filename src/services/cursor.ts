@@ -109,6 +109,8 @@ const KEY_KINDS: Record<string, KeyKind> = {
   name: (key) => [...key].length <= 64 && !key.includes('\u0000') && key.isWellFormed(),
   // Todos and lists by `position`: a fractional-indexing key as the CHECK constraints accept it.
   position: (key) => /^[0-9A-Za-z]{2,256}$/.test(key),
+  // The change feed by `seq`: a bigint of 0 or more, as PostgreSQL prints it.
+  seq: (key) => /^(0|[1-9]\d{0,18})$/.test(key) && BigInt(key) <= 9_223_372_036_854_775_807n,
 };
 
 function keyKindOf(sort: string): KeyKind | undefined {
@@ -130,3 +132,11 @@ export function keysetPage<R extends { id: string; sort_key: string }>(
   const nextCursor = rows.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }, binding) : null;
   return { page: page.map(({ sort_key: _, ...row }) => row), nextCursor };
 }
+
+/** The change feed's cursors: a seq of the user's feed, bound to the user (another user's cursor is a 422). */
+const feedBinding = (userId: string): CursorBinding => ({ userId, sort: 'seq', filters: {} });
+// A feed position has no row id: the user's own id fills the slot, so the format stays one.
+export const encodeFeedCursor = (userId: string, seq: string): string => encodeCursor({ key: seq, id: userId }, feedBinding(userId));
+
+/** The seq a feed cursor stands for; a forged, changed or foreign one (or a list page's) is a 422. */
+export const decodeFeedCursor = (userId: string, cursor: string): string => decodeCursor(cursor, feedBinding(userId)).key;

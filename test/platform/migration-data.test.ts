@@ -120,7 +120,7 @@ describe('the lists migration over existing users and todos', () => {
     for (let i = 0; i < 70; i += 1) seeds.push({ id: randomUUID(), user: bob, createdAt: new Date(Date.parse(at(12)) + i * 1000).toISOString(), completed: i % 3 === 0 });
     for (const seed of seeds) await addTodo(seed);
 
-    const up = await migrator((m) => m.up());
+    const up = await migrator((m) => m.up({ to: LISTS }));
     expect(up.map((m) => m.name)).toEqual([LISTS]);
   });
   afterAll(() => db.drop());
@@ -178,7 +178,7 @@ describe('the lists migration over existing users and todos', () => {
     expect(counts.filter((c) => c.todo_count !== c.n)).toEqual([]);
     expect(counts.find((c) => c.id === cy)).toMatchObject({ todo_count: 1 });
 
-    const up = await migrator((m) => m.up());
+    const up = await migrator((m) => m.up({ to: LISTS }));
     expect(up.map((m) => m.name)).toEqual([LISTS]);
     await expectMigratedState(users);
     expect(await db.query('SELECT count(*)::int AS n FROM todo_labels')).toEqual([{ n: 0 }]);

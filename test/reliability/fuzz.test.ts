@@ -251,6 +251,7 @@ describe('fuzzing every operation', () => {
       (SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u) AS users,
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM labels l) AS labels,
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM lists l) AS lists,
+      (SELECT md5(coalesce(string_agg(c::text, ',' ORDER BY c.user_id, c.seq), '')) FROM changes c) AS changes,
       (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys`);
 
   const request = fc.record({

@@ -144,6 +144,28 @@ describe('calls', () => {
     expect((await client.me()).usage).toMatchObject({ lists: 2 });
   });
 
+  it('changes: latest, list, iterate page by page from a cursor; snapshot then follow keeps a copy', async () => {
+    const client = await newClient();
+    const cursor = await client.changes.latest();
+    const copy = new Map((await client.changes.list()).data.map((c) => [`${c.type} ${c.id}`, c.data]));
+    expect([...copy.keys()]).toHaveLength(1); // the default list
+    const todo = await client.todos.create({ title: 'followed' });
+    const label = await client.labels.create({ name: 'followed' });
+    await client.labels.delete(label.data.id);
+    const pages = [];
+    for await (const page of client.changes.iterate(cursor, { limit: 1 })) pages.push(page);
+    expect(pages.map((p) => p.has_more)).toEqual([true, true, false]);
+    const changes = pages.flatMap((p) => p.data);
+    expect(changes.map((c) => `${c.type} ${c.op}`)).toEqual(['todo upsert', 'list upsert', 'label delete']);
+    expect(changes[0]).toMatchObject({ id: todo.data.id, version: 1, data: todo.data });
+    // The last page's cursor is where to poll from: nothing new yet.
+    const again = await client.changes.list({ cursor: pages.at(-1)!.next_cursor });
+    expect(again).toMatchObject({ data: [], has_more: false });
+    const expired = await rejectionOf(client.changes.list({ cursor: 'forged.cursor' }));
+    expect(expired).toBeInstanceOf(ApiProblem);
+    expect(expired).toMatchObject({ status: 422, code: 'validation_failed' });
+  });
+
   it('me, health, readiness and the OpenAPI document', async () => {
     const client = await newClient();
     const me = await client.me();

@@ -3,12 +3,14 @@ import { ApiProblem } from './api-problem.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
+  ChangeList,
   CurrentUser,
   Label,
   LabelCreate,
   LabelList,
   LabelPatch,
   List,
+  ListChangesQuery,
   ListCreate,
   ListLabelsQuery,
   ListListsQuery,
@@ -168,6 +170,18 @@ export interface TodoClient {
     delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
     /** `POST /v1/lists/{id}/move`: `{ before_id }`, `{ after_id }`, or `{}` for the end. */
     move(id: string, target: ListMove, options?: ConditionalWriteOptions): Promise<TaggedList>;
+  };
+  changes: {
+    /** One page of the change feed after `query.cursor` (from the start without one): `GET /v1/changes`. */
+    list(query?: ListChangesQuery, options?: CallOptions): Promise<ChangeList>;
+    /** `GET /v1/changes/latest`: "now", the cursor to follow the feed from after a full listing. */
+    latest(options?: CallOptions): Promise<string>;
+    /**
+     * Every page after `cursor`, following `next_cursor` until `has_more` is false (a 410
+     * `cursor_expired` throws: start over). It yields pages, not changes, so that you store each
+     * page's `next_cursor` after applying its changes; the last page's is where to poll from next.
+     */
+    iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList, void, undefined>;
   };
   health: {
     /** `GET /health/live`. */
@@ -332,11 +346,27 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
+  const listChanges = async (query: ListChangesQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/changes', { params: { query }, signal }));
+
+  async function* iterateChanges(cursor?: string, query: Omit<ListChangesQuery, 'cursor'> = {}, options: CallOptions = {}) {
+    let page: ChangeList;
+    do {
+      page = await listChanges(cursor === undefined ? query : { ...query, cursor }, options);
+      yield page;
+      cursor = page.next_cursor;
+    } while (page.has_more);
+  }
+
   return {
     me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
     todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
+    changes: {
+      list: listChanges,
+      latest: async ({ signal } = {}) => ok(await api.GET('/v1/changes/latest', { signal })).cursor,
+      iterate: iterateChanges,
+    },
     health: {
       live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
       ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),

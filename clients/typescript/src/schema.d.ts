@@ -364,6 +364,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes (the change feed)
+         * @description The caller's todos, lists and labels that changed after `cursor`, for clients that keep a local copy (mobile, offline, sync engines): take `GET /v1/changes/latest`, list everything, then follow this feed from that cursor, calling again with `next_cursor` while `has_more` is true and later to poll.
+         *
+         *     Guarantees:
+         *     - The caller's changes come in commit order (`seq`), including the ones the service makes itself: the todos deleted with a list or a parent, the todos a deleted label leaves (each gets a new version), subtasks moved with their parent, the counts of a list or parent.
+         *     - A committed change is never skipped, whatever order concurrent transactions commit in: a change with a smaller `seq` is always visible before, or together with, one with a greater `seq`.
+         *     - A change that did not commit (a request that failed) never appears.
+         *     - Delivery is at least once: a change may come again (a retried call, a page read twice), so apply by `version`: keep the copy whose version is greater or equal.
+         *     - An object may appear once, with its latest state, instead of once per change: `data` is the object as a GET returns it now, not as it was at that change.
+         *     - Deletions are kept `CHANGES_RETENTION_DAYS` (30 days by default); a cursor older than the oldest deletion removed is a 410 `cursor_expired`: start over from `GET /v1/changes/latest` and a full listing. An object that exists is always in the feed.
+         *
+         *     Another user's changes never appear. A read is one statement and writes nothing.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the latest change cursor
+         * @description "Now" in the caller's change feed: a cursor after every change committed so far. To start a local copy, take it first, then list every todo, list and label, then follow `GET /v1/changes` from it: whatever changed during the listing comes through the feed (apply by `version`).
+         */
+        get: operations["getLatestChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -420,6 +470,7 @@ export interface components {
              *     - `label_exists` (409): The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
              *     - `default_list` (409): The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
              *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
+             *     - `cursor_expired` (410): The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor.
              *     - `payload_too_large` (413): The request body is larger than the service accepts.
              *     - `request_header_fields_too_large` (431): The request line and headers together are larger than the server reads (16384 bytes). Nothing was changed; send fewer or shorter headers (a very long cookie or token is the usual cause).
              *     - `unsupported_media_type` (415): The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH).
@@ -431,7 +482,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "label_exists" | "default_list" | "precondition_failed" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "label_exists" | "default_list" | "precondition_failed" | "cursor_expired" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -1071,6 +1122,189 @@ export interface components {
              * @example 019a8f31-9d8e-7f6a-8b5c-4d3e2f1a0b9c
              */
             after_id?: string;
+        };
+        /**
+         * @description A page of the change feed.
+         * @example {
+         *       "data": [
+         *         {
+         *           "seq": 41,
+         *           "type": "label",
+         *           "op": "upsert",
+         *           "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
+         *           "version": 2,
+         *           "changed_at": "2026-11-22T09:30:00.000Z",
+         *           "data": {
+         *             "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
+         *             "name": "Work",
+         *             "color": "#1e90ff",
+         *             "created_at": "2026-11-22T09:00:00.000Z",
+         *             "updated_at": "2026-11-22T09:30:00.000Z",
+         *             "version": 2
+         *           }
+         *         },
+         *         {
+         *           "seq": 42,
+         *           "type": "todo",
+         *           "op": "delete",
+         *           "id": "019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+         *           "version": 3,
+         *           "changed_at": "2026-11-22T09:31:00.000Z",
+         *           "data": null
+         *         }
+         *       ],
+         *       "next_cursor": "WyI0MiIsIjAxOWE4ZjMwLTFiMmMtN2Q0ZS04ZjVhLTZiN2M4ZDllMGYxYSJd.c2lnbmF0dXJlc2ln",
+         *       "has_more": false
+         *     }
+         */
+        ChangeList: {
+            /** @description The changes after the cursor, in `seq` order (commit order), at most `limit`. */
+            data: components["schemas"]["Change"][];
+            /**
+             * @description Always present: pass it as `cursor` to continue after these changes. When `has_more` is false, it is the point to poll from later (a later call with it returns only what changed since, or nothing).
+             * @example WyI0MiIsIjAxOWE4ZjMwLTFiMmMtN2Q0ZS04ZjVhLTZiN2M4ZDllMGYxYSJd.c2lnbmF0dXJlc2ln
+             */
+            next_cursor: string;
+            /**
+             * @description Whether more changes follow right now: when true, call again at once with `next_cursor`.
+             * @example false
+             */
+            has_more: boolean;
+        };
+        /** @description A change of a todo, list or label of the caller, told apart by `type`. */
+        Change: components["schemas"]["TodoChange"] | components["schemas"]["ListChange"] | components["schemas"]["LabelChange"];
+        /** @description A change of one of the caller's todos. */
+        TodoChange: {
+            /**
+             * Format: int64
+             * @description The change's place in the caller's feed: greater for a change that committed later. Numbers are skipped (an object changed twice keeps only its latest seq), so do not count on them being consecutive.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description What kind of object changed. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "todo";
+            /**
+             * @description `upsert`: the object was created or changed, `data` is it now; `delete`: it was deleted, `data` is `null`.
+             * @example upsert
+             * @enum {string}
+             */
+            op: "upsert" | "delete";
+            /**
+             * Format: uuid
+             * @description The object's id (ids are never reused).
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The object's `version` after the change (for a delete, the last one it had). Apply a change to your copy when its version is at least the one you hold: counts kept by the service (`todo_count`, `subtask_count`…) change without a new version.
+             * @example 3
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When the change was recorded (informational; order by `seq`). RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            changed_at: string;
+            /** @description The todo as `GET /v1/todos/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
+            data: components["schemas"]["Todo"] | null;
+        };
+        /** @description A change of one of the caller's lists. */
+        ListChange: {
+            /**
+             * Format: int64
+             * @description The change's place in the caller's feed: greater for a change that committed later. Numbers are skipped (an object changed twice keeps only its latest seq), so do not count on them being consecutive.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description What kind of object changed. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "list";
+            /**
+             * @description `upsert`: the object was created or changed, `data` is it now; `delete`: it was deleted, `data` is `null`.
+             * @example upsert
+             * @enum {string}
+             */
+            op: "upsert" | "delete";
+            /**
+             * Format: uuid
+             * @description The object's id (ids are never reused).
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The object's `version` after the change (for a delete, the last one it had). Apply a change to your copy when its version is at least the one you hold: counts kept by the service (`todo_count`, `subtask_count`…) change without a new version.
+             * @example 3
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When the change was recorded (informational; order by `seq`). RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            changed_at: string;
+            /** @description The list as `GET /v1/lists/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
+            data: components["schemas"]["List"] | null;
+        };
+        /** @description A change of one of the caller's labels. */
+        LabelChange: {
+            /**
+             * Format: int64
+             * @description The change's place in the caller's feed: greater for a change that committed later. Numbers are skipped (an object changed twice keeps only its latest seq), so do not count on them being consecutive.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description What kind of object changed. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "label";
+            /**
+             * @description `upsert`: the object was created or changed, `data` is it now; `delete`: it was deleted, `data` is `null`.
+             * @example upsert
+             * @enum {string}
+             */
+            op: "upsert" | "delete";
+            /**
+             * Format: uuid
+             * @description The object's id (ids are never reused).
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The object's `version` after the change (for a delete, the last one it had). Apply a change to your copy when its version is at least the one you hold: counts kept by the service (`todo_count`, `subtask_count`…) change without a new version.
+             * @example 3
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When the change was recorded (informational; order by `seq`). RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            changed_at: string;
+            /** @description The label as `GET /v1/labels/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
+            data: components["schemas"]["Label"] | null;
+        };
+        /**
+         * @description "Now" in the caller's change feed.
+         * @example {
+         *       "cursor": "WyI0MiIsIjAxOWE4ZjMwLTFiMmMtN2Q0ZS04ZjVhLTZiN2M4ZDllMGYxYSJd.c2lnbmF0dXJlc2ln"
+         *     }
+         */
+        LatestChange: {
+            /**
+             * @description A cursor after every change the caller has so far: follow the feed from it.
+             * @example WyI0MiIsIjAxOWE4ZjMwLTFiMmMtN2Q0ZS04ZjVhLTZiN2M4ZDllMGYxYSJd.c2lnbmF0dXJlc2ln
+             */
+            cursor: string;
         };
     };
     responses: never;
@@ -1798,7 +2032,7 @@ export interface operations {
                 due_before?: string;
                 /** @description Only todos due strictly after this time (todos with no `due_at` are left out). An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
                 due_after?: string;
-                /** @description Only todos changed at or after this time: for incremental sync. An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
+                /** @description Only todos whose `updated_at` is at or after this time. Not safe for sync: a write that commits late carries an earlier `updated_at` than one already seen, and deletions do not appear. To keep a copy in sync, follow the change feed (`GET /v1/changes`). An RFC 3339 date-time with an offset, such as `2026-12-01T00:00:00Z`. */
                 updated_since?: string;
                 /** @description Only these priorities: one value or a comma-separated list (`high,urgent`). */
                 priority?: string;
@@ -7153,6 +7387,449 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /** @description Most changes to return, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description Where to continue: the `next_cursor` of the previous page, or the `cursor` of `GET /v1/changes/latest`. Without it, the feed starts from the beginning: every object the caller has, and the deletions still kept. Opaque and the caller's own: a changed, forged or another user's cursor (or a list page's) is a 422; one older than the deletions kept (`CHANGES_RETENTION_DAYS`) is a 410 `cursor_expired`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, and where to continue. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The query string cannot be decoded.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor. (`cursor_expired`) */
+            410: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/cursor-expired",
+                     *       "title": "Cursor expired",
+                     *       "status": 410,
+                     *       "detail": "This cursor is older than the deletions kept (30 days). Start over from GET /v1/changes/latest and a full listing.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "cursor_expired",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.limit",
+                     *           "message": "Must be a whole number from 1 to 1000."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/changes",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLatestChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cursor. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatestChange"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/changes/latest",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/changes/latest",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/changes/latest",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/changes/latest",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/changes/latest",
                      *       "code": "service_unavailable",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
                      *     }

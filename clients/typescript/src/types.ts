@@ -19,6 +19,12 @@ export type ListCreate = Schemas['ListCreate'];
 export type ListPatch = Schemas['ListPatch'];
 export type ListMove = Schemas['ListMove'];
 export type ListPage = Schemas['ListPage'];
+export type Change = Schemas['Change'];
+export type TodoChange = Schemas['TodoChange'];
+export type ListChange = Schemas['ListChange'];
+export type LabelChange = Schemas['LabelChange'];
+export type ChangeList = Schemas['ChangeList'];
+export type LatestChange = Schemas['LatestChange'];
 export type CurrentUser = Schemas['CurrentUser'];
 export type Problem = Schemas['Problem'];
 export type ProblemCode = Problem['code'];
@@ -36,5 +42,8 @@ export type ListLabelsQuery = NonNullable<paths['/v1/labels']['get']['parameters
 
 /** The query of `GET /v1/lists`: `archived`, `limit` and `cursor`. */
 export type ListListsQuery = NonNullable<paths['/v1/lists']['get']['parameters']['query']>;
+
+/** The query of `GET /v1/changes`: `cursor` and `limit`. */
+export type ListChangesQuery = NonNullable<paths['/v1/changes']['get']['parameters']['query']>;
 
 export type { components, paths } from './schema.js';

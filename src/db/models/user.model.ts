@@ -30,6 +30,14 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
   declare position_seq: CreationOptional<string>;
 
+  /** The user's last change-feed seq, bumped by the feed's triggers under this row's lock (migration 2026.12.01T16.00.00). */
+  @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
+  declare change_seq: CreationOptional<string>;
+
+  /** The greatest seq of a deletion the retention sweep removed: a feed cursor before it is a 410. */
+  @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
+  declare changes_purged_through: CreationOptional<string>;
+
   @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 

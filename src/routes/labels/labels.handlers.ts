@@ -5,8 +5,8 @@ import * as labels from '../../services/label-service.js';
 import type { CreateRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute } from './labels.routes.js';
 import type { LabelSchema } from './labels.schemas.js';
 
-/** The explicit mapping from the model to the contract's Label. */
-function toLabel(label: labels.LabelRow): z.infer<typeof LabelSchema> {
+/** The explicit mapping from the model to the contract's Label; the change feed maps its objects with it too. */
+export function toLabel(label: labels.LabelRow): z.infer<typeof LabelSchema> {
   return {
     id: label.id,
     name: label.name,

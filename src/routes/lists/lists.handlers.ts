@@ -5,8 +5,8 @@ import * as lists from '../../services/list-service.js';
 import type { CreateRoute, GetRoute, ListRoute, MoveRoute, PatchRoute, RemoveRoute } from './lists.routes.js';
 import type { ListSchema } from './lists.schemas.js';
 
-/** The explicit mapping from the model to the contract's List. */
-function toList(list: lists.ListRow): z.infer<typeof ListSchema> {
+/** The explicit mapping from the model to the contract's List; the change feed maps its objects with it too. */
+export function toList(list: lists.ListRow): z.infer<typeof ListSchema> {
   return {
     id: list.id,
     name: list.name,

@@ -7,8 +7,8 @@ import type { TodoSchema } from './todos.schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** The explicit mapping from the model to the contract's Todo. */
-function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
+/** The explicit mapping from the model to the contract's Todo; the change feed maps its objects with it too. */
+export function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
   return {
     id: todo.id,
     title: todo.title,

@@ -223,7 +223,10 @@ export const ListTodosQuerySchema = z.strictObject({
     .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring match on `title` or `description` (1 to 200 characters; `%` and `_` match themselves), such as `milk`.' }),
   due_before: queryTimestamp('due_before', 'Only todos due strictly before this time (todos with no `due_at` are left out).'),
   due_after: queryTimestamp('due_after', 'Only todos due strictly after this time (todos with no `due_at` are left out).'),
-  updated_since: queryTimestamp('updated_since', 'Only todos changed at or after this time: for incremental sync.'),
+  updated_since: queryTimestamp(
+    'updated_since',
+    'Only todos whose `updated_at` is at or after this time. Not safe for sync: a write that commits late carries an earlier `updated_at` than one already seen, and deletions do not appear. To keep a copy in sync, follow the change feed (`GET /v1/changes`).',
+  ),
   priority: z
     .string()
     .max(64)
