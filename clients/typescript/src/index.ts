@@ -191,6 +191,16 @@ export interface TodoClient {
   };
   /** The OpenAPI document the server serves (`GET /openapi.json`). */
   openapi(options?: CallOptions): Promise<OpenAPIDocument>;
+  /** The same document as YAML text (`GET /openapi.yaml`), byte for byte the repository's `openapi/openapi.yaml`. */
+  openapiYaml(options?: CallOptions): Promise<string>;
+  docs: {
+    /** The Swagger UI page (`GET /docs`), as HTML. */
+    page(options?: CallOptions): Promise<string>;
+    /** A file of that page (`GET /docs/{asset}`, e.g. `swagger-ui.css`), as a Blob whose `type` is its content type. */
+    asset(name: string, options?: CallOptions): Promise<Blob>;
+    /** The HTML page of a problem type (`GET /problems/{slug}`): pass an ApiProblem's `type` or its last segment. */
+    problem(type: string, options?: CallOptions): Promise<string>;
+  };
 }
 
 interface Result<D> {
@@ -372,5 +382,12 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
       ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),
     },
     openapi: async ({ signal } = {}) => ok(await api.GET('/openapi.json', { signal })),
+    openapiYaml: async ({ signal } = {}) => ok(await api.GET('/openapi.yaml', { parseAs: 'text', signal })),
+    docs: {
+      page: async ({ signal } = {}) => ok(await api.GET('/docs', { parseAs: 'text', signal })),
+      asset: async (name, { signal } = {}) => ok(await api.GET('/docs/{asset}', { params: { path: { asset: name } }, parseAs: 'blob', signal })),
+      // A problem's `type` is a URI such as `/problems/not-found`: its last segment is the slug.
+      problem: async (type, { signal } = {}) => ok(await api.GET('/problems/{slug}', { params: { path: { slug: type.slice(type.lastIndexOf('/') + 1) } }, parseAs: 'text', signal })),
+    },
   };
 }

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTodoClient, type TodoClient } from '../../clients/typescript/src/index.js';
+import type { operations } from '../../clients/typescript/src/schema.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newSubject, signToken } from '../helpers/tokens.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { root } from './run-command.js';
+
+// Every operation of the contract has an SDK method: the map below is keyed by the generated
+// `operations` (a new operationId is a type error until it has an entry), checked against the
+// spec's operations, and each entry is run against the real app and must send that operation.
+
+type Call = (client: TodoClient) => Promise<unknown>;
+
+const newTodo = async (c: TodoClient) => (await c.todos.create({ title: 'reachable' })).data.id;
+const newLabel = async (c: TodoClient) => (await c.labels.create({ name: `reachable ${crypto.randomUUID()}` })).data.id;
+const newList = async (c: TodoClient) => (await c.lists.create({ name: 'reachable' })).data.id;
+
+/** operationId → the SDK call that sends it (with whatever it needs created first). */
+const SDK_METHODS: Record<keyof operations, Call> = {
+  getLiveness: (c) => c.health.live(),
+  getReadiness: (c) => c.health.ready(),
+  getOpenAPIJson: (c) => c.openapi(),
+  getOpenAPIYaml: (c) => c.openapiYaml(),
+  getDocs: (c) => c.docs.page(),
+  getDocsAsset: (c) => c.docs.asset('swagger-ui.css'),
+  getProblemType: (c) => c.docs.problem('/problems/not-found'),
+  getMe: (c) => c.me(),
+  listTodos: (c) => c.todos.list(),
+  createTodo: (c) => c.todos.create({ title: 'reachable' }),
+  getTodo: async (c) => c.todos.get(await newTodo(c)),
+  updateTodo: async (c) => c.todos.update(await newTodo(c), { completed: true }),
+  deleteTodo: async (c) => c.todos.delete(await newTodo(c)),
+  moveTodo: async (c) => c.todos.move(await newTodo(c), {}),
+  listLabels: (c) => c.labels.list(),
+  createLabel: (c) => newLabel(c),
+  getLabel: async (c) => c.labels.get(await newLabel(c)),
+  updateLabel: async (c) => c.labels.update(await newLabel(c), { color: null }),
+  deleteLabel: async (c) => c.labels.delete(await newLabel(c)),
+  listLists: (c) => c.lists.list(),
+  createList: (c) => newList(c),
+  getList: async (c) => c.lists.get(await newList(c)),
+  updateList: async (c) => c.lists.update(await newList(c), { color: null }),
+  deleteList: async (c) => c.lists.delete(await newList(c)),
+  moveList: async (c) => c.lists.move(await newList(c), {}),
+  listChanges: (c) => c.changes.list(),
+  getLatestChange: (c) => c.changes.latest(),
+};
+
+interface SpecOperation {
+  method: string;
+  path: string;
+}
+
+/** operationId → method and path template, from the committed openapi/openapi.yaml. */
+function specOperations(): Map<string, SpecOperation> {
+  const spec = parse(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
+  const found = new Map<string, SpecOperation>();
+  for (const [template, item] of Object.entries(spec.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!['get', 'put', 'post', 'patch', 'delete', 'head', 'options'].includes(method)) continue;
+      expect(operation.operationId, `${method.toUpperCase()} ${template} has no operationId`).toEqual(expect.any(String));
+      found.set(operation.operationId!, { method: method.toUpperCase(), path: template });
+    }
+  }
+  return found;
+}
+
+const templateRegExp = (template: string) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?.*)?$`);
+
+let t: TestApp;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  proxy = await startFaultProxy((p, init) => t.request(p, init));
+});
+afterAll(async () => {
+  await proxy?.close();
+  await t?.close();
+});
+afterEach(() => expect(proxy.errors).toEqual([]));
+
+describe('the SDK covers the contract', () => {
+  const spec = specOperations();
+
+  it('has a method for every operationId of openapi/openapi.yaml, and none for an operation that does not exist', () => {
+    expect(Object.keys(SDK_METHODS).sort()).toEqual([...spec.keys()].sort());
+  });
+
+  it.each([...spec.entries()])('%s is sent by its SDK method and succeeds', async (operationId, { method, path: template }) => {
+    const client = createTodoClient({ baseUrl: proxy.url, token: await signToken({ sub: newSubject('ops') }), retry: false });
+    const call = SDK_METHODS[operationId as keyof operations];
+    expect(call, `no SDK method for ${operationId}`).toBeDefined();
+    proxy.reset();
+    await call(client);
+    const sent = proxy.seen.filter((r) => r.method === method && templateRegExp(template).test(r.path));
+    expect(sent, `${operationId}: no ${method} ${template} among ${proxy.seen.map((r) => `${r.method} ${r.path}`).join(', ')}`).toHaveLength(1);
+  });
+
+  it('docs: the page is HTML, an asset a Blob of its content type, a problem type its page', async () => {
+    const client = createTodoClient({ baseUrl: proxy.url, retry: false });
+    expect(await client.docs.page()).toMatch(/<html/i);
+    const css = await client.docs.asset('swagger-ui.css');
+    expect(css.type).toMatch(/^text\/css/);
+    expect(css.size).toBeGreaterThan(1000);
+    expect(await client.docs.problem('validation-failed')).toMatch(/<html/i);
+    expect(await client.docs.problem('/problems/validation-failed')).toBe(await client.docs.problem('validation-failed'));
+    expect(await client.openapiYaml()).toBe(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8'));
+    await expect(client.docs.problem('no-such-problem')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
