@@ -17,6 +17,8 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'sdk-integrator-'));
 const serverDir = path.join(tmp, 'server');
 const packDir = path.join(tmp, 'pack');
 const projectDir = path.join(tmp, 'project');
+// A project as `npm init -y` makes it: npm 11 writes "type": "commonjs".
+const commonjsDir = path.join(tmp, 'commonjs-project');
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const tsxLoader = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 // The npm settings of the run that started vitest must not leak into the integrator's npm.
@@ -45,7 +47,13 @@ function copyClientPackage(): string {
   return copy;
 }
 
-/** `npm pack` of the client (its prepack builds it), installed from the tarball into an empty ESM project. */
+/** `npm install` of the tarball, from npm's cache only (openapi-fetch is in it: the repository installed it). */
+async function installTarball(tarball: string, cwd: string): Promise<void> {
+  const install = await runCommand('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], { cwd, env: npmEnv, timeoutMs: 120_000 });
+  expect(install.code, `npm install of the tarball failed:\n${install.output}`).toBe(0);
+}
+
+/** `npm pack` of the client (its prepack builds it), installed from the tarball into an empty ESM project and an `npm init -y` one. */
 async function installPackedClient(): Promise<void> {
   mkdirSync(packDir);
   const pack = await runCommand('npm', ['pack', '--pack-destination', packDir], { cwd: copyClientPackage(), env: npmEnv, timeoutMs: 120_000 });
@@ -54,12 +62,16 @@ async function installPackedClient(): Promise<void> {
   expect(tarballs).toHaveLength(1);
   mkdirSync(projectDir);
   writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'integrator', private: true, type: 'module' }, null, 2));
-  const install = await runCommand('npm', ['install', path.join(packDir, tarballs[0]!), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: projectDir, env: npmEnv, timeoutMs: 120_000 });
-  expect(install.code, `npm install of the tarball failed:\n${install.output}`).toBe(0);
+  const tarball = path.join(packDir, tarballs[0]!);
+  await installTarball(tarball, projectDir);
+  mkdirSync(commonjsDir);
+  const init = await runCommand('npm', ['init', '-y'], { cwd: commonjsDir, env: npmEnv });
+  expect(init.code, `npm init -y failed:\n${init.output}`).toBe(0);
+  await installTarball(tarball, commonjsDir);
 }
 
-/** A tsconfig for some of the project's programs; Node's types come from the repository's @types. */
-function writeTsconfig(name: string, files: string[]): string {
+/** A tsconfig for some of a project's programs; Node's types come from the repository's @types. */
+function writeTsconfig(name: string, files: string[], dir = projectDir): string {
   const compilerOptions = {
     target: 'ES2022',
     module: 'NodeNext',
@@ -71,7 +83,7 @@ function writeTsconfig(name: string, files: string[]): string {
     typeRoots: [path.join(root, 'node_modules', '@types')],
     types: ['node'],
   };
-  writeFileSync(path.join(projectDir, name), JSON.stringify({ compilerOptions, files }, null, 2));
+  writeFileSync(path.join(dir, name), JSON.stringify({ compilerOptions, files }, null, 2));
   return name;
 }
 
@@ -126,7 +138,7 @@ async function startServer(): Promise<void> {
   await Promise.race([untilReady(baseUrl), server.ready]);
 }
 
-const typecheck = (config: string) => runCommand(bin('tsc'), ['-p', config], { cwd: projectDir });
+const typecheck = (config: string, cwd = projectDir) => runCommand(bin('tsc'), ['-p', config], { cwd });
 const runProgram = (file: string, env: Record<string, string>) =>
   runCommand(process.execPath, ['--import', tsxLoader, file], { cwd: projectDir, env: { ...npmEnv, ...env }, timeoutMs: 60_000 });
 
@@ -136,6 +148,9 @@ beforeAll(async () => {
   copyFileSync(path.join(fixtures, 'integrator-program.ts.txt'), path.join(projectDir, 'integrator.ts'));
   copyFileSync(path.join(fixtures, 'misuse-program.ts.txt'), path.join(projectDir, 'misuse.ts'));
   writeFileSync(path.join(projectDir, 'quick-start.ts'), quickStart());
+  copyFileSync(path.join(fixtures, 'commonjs-program.js.txt'), path.join(commonjsDir, 'program.js'));
+  copyFileSync(path.join(fixtures, 'esm-program.mjs.txt'), path.join(commonjsDir, 'program.mjs'));
+  copyFileSync(path.join(fixtures, 'commonjs-types.cts.txt'), path.join(commonjsDir, 'types.cts'));
 }, 150_000);
 
 afterAll(async () => {
@@ -147,11 +162,38 @@ afterAll(async () => {
 describe('the packed client, as an integrator uses it', () => {
   it('installs from the tarball with its ESM build, its declarations and the generated schema', () => {
     const installed = path.join(projectDir, 'node_modules', '@todo-api', 'client');
-    for (const file of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/schema.d.ts']) {
+    const files = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/schema.d.ts', 'dist/cjs/package.json', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/schema.d.ts'];
+    for (const file of files) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
     expect(existsSync(path.join(installed, 'src'))).toBe(false);
     expect(existsSync(path.join(projectDir, 'node_modules', 'openapi-fetch'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(installed, 'dist', 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+  });
+
+  describe('in a project made by `npm init -y` ("type": "commonjs")', () => {
+    it('is such a project', () => {
+      expect(JSON.parse(readFileSync(path.join(commonjsDir, 'package.json'), 'utf8'))).toMatchObject({ type: 'commonjs' });
+    });
+
+    it('a CommonJS program that require()s the client runs', async () => {
+      const token = await signToken({ sub: newSubject('commonjs'), email: 'commonjs@example.com' });
+      const run = await runCommand(process.execPath, ['program.js'], { cwd: commonjsDir, env: { ...npmEnv, TODO_API_URL: baseUrl, TODO_API_TOKEN: token }, timeoutMs: 60_000 });
+      expect(run.code, run.output).toBe(0);
+      expect(run.stdout.trim()).toBe('commonjs: commonjs@example.com, version 2, then 404 not_found');
+    }, 60_000);
+
+    it('a plain ESM .mjs program that imports the client runs', async () => {
+      const token = await signToken({ sub: newSubject('esm'), email: 'esm@example.com' });
+      const run = await runCommand(process.execPath, ['program.mjs'], { cwd: commonjsDir, env: { ...npmEnv, TODO_API_URL: baseUrl, TODO_API_TOKEN: token }, timeoutMs: 60_000 });
+      expect(run.code, run.output).toBe(0);
+      expect(run.stdout.trim()).toBe('esm: esm@example.com, version 2, then 404 not_found');
+    }, 60_000);
+
+    it('a TypeScript CommonJS module (.cts) type-checks against the require declarations', async () => {
+      const checked = await typecheck(writeTsconfig('tsconfig.json', ['types.cts'], commonjsDir), commonjsDir);
+      expect(checked.code, checked.output).toBe(0);
+    }, 90_000);
   });
 
   it('a program that imports only @todo-api/client type-checks and drives every operation', async () => {
