@@ -85,6 +85,38 @@ describe('calls', () => {
     expect(await rejectionOf(client.todos.get(created.data.id))).toMatchObject({ code: 'not_found' });
   });
 
+  it('ifMatch also takes the object as read (listed ones carry no ETag) or its version, and sends "<version>"', async () => {
+    const client = await newClient();
+    const { data: created } = await client.todos.create({ title: 'listed, then changed' });
+    const [listed] = (await client.todos.list()).data;
+    const updated = await client.todos.update(listed!.id, { priority: 'low' }, { ifMatch: listed! });
+    expect(requests('PATCH', `/v1/todos/${created.id}`).map((r) => r.headers['if-match'])).toEqual(['"1"']);
+    expect(updated.data.version).toBe(2);
+    expect(await rejectionOf(client.todos.update(created.id, { title: 'lost update' }, { ifMatch: listed! }))).toMatchObject({ status: 412, code: 'precondition_failed' });
+    expect(await rejectionOf(client.todos.move(created.id, {}, { ifMatch: 1 }))).toMatchObject({ status: 412, code: 'precondition_failed' });
+    const moved = await client.todos.move(created.id, {}, { ifMatch: 2 });
+    expect(requests('POST', `/v1/todos/${created.id}/move`).map((r) => r.headers['if-match'])).toEqual(['"1"', '"2"']);
+    expect((await client.todos.get(created.id)).data).toMatchObject({ title: 'listed, then changed', priority: 'low', version: 3 });
+
+    await client.labels.create({ name: 'versioned' });
+    const [label] = (await client.labels.list()).data;
+    expect((await client.labels.update(label!.id, { color: '#000000' }, { ifMatch: label! })).data.version).toBe(2);
+    await client.labels.delete(label!.id, { ifMatch: 2 });
+    const { data: list } = await client.lists.create({ name: 'versioned' });
+    const archived = await client.lists.update(list.id, { archived: true }, { ifMatch: list.version });
+    await client.lists.delete(list.id, { ifMatch: archived.data });
+    expect(requests('DELETE', `/v1/lists/${list.id}`).map((r) => r.headers['if-match'])).toEqual(['"2"']);
+
+    // A version that no ETag has is refused before anything is sent; a string is sent as it is.
+    proxy.reset();
+    for (const bad of [0, 1.5, -1, Number.NaN, { version: Number.POSITIVE_INFINITY }]) {
+      expect(await rejectionOf(client.todos.delete(created.id, { ifMatch: bad }))).toBeInstanceOf(TypeError);
+    }
+    expect(proxy.seen).toEqual([]);
+    expect(await rejectionOf(client.todos.delete(created.id, { ifMatch: '3' }))).toMatchObject({ status: 400, code: 'invalid_if_match' });
+    await client.todos.delete(moved.data.id, { ifMatch: '"3"' });
+  });
+
   it('labels: create, get, list, iterate, update and delete, with ETags; a duplicate name is a label_exists problem', async () => {
     const client = await newClient();
     const work = await client.labels.create({ name: ' Work ', color: '#1E90FF' });

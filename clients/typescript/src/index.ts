@@ -60,9 +60,12 @@ export interface WriteOptions extends CallOptions {
   idempotencyKey?: string;
 }
 
+/** An ETag as received (`'"3"'`, or `'*'`), the object as read (anything with a numeric `version`), or that version. */
+export type IfMatch = string | number | { readonly version: number };
+
 export interface ConditionalWriteOptions extends WriteOptions {
-  /** Sent as `If-Match`: change the todo only if it still has this ETag (else a 412 `precondition_failed`). */
-  ifMatch?: string;
+  /** Sent as `If-Match`: change the object only if it is still at this version (else a 412 `precondition_failed`). */
+  ifMatch?: IfMatch;
 }
 
 /** A todo and its current ETag. */
@@ -224,8 +227,20 @@ function requiredHeader(response: Response, name: string): string {
 /** Every write carries an Idempotency-Key, so it is safe to retry. */
 const idempotencyKey = (options: WriteOptions): string => options.idempotencyKey ?? crypto.randomUUID();
 
+/** The If-Match value: a string as it is, a version (or an object's) as its ETag `"<version>"`. */
+function ifMatchHeader(ifMatch: IfMatch): string {
+  if (typeof ifMatch === 'string') return ifMatch;
+  const version = typeof ifMatch === 'number' ? ifMatch : ifMatch.version;
+  // Versions are whole numbers from 1: anything else would only earn a 400 or a 412 later.
+  if (!Number.isSafeInteger(version) || version < 1) throw new TypeError(`ifMatch: ${String(version)} is not a version (a whole number from 1)`);
+  return `"${version}"`;
+}
+
 /** If-Match is left out when undefined. */
-const conditionalHeaders = (options: ConditionalWriteOptions) => ({ 'idempotency-key': idempotencyKey(options), 'if-match': options.ifMatch });
+const conditionalHeaders = (options: ConditionalWriteOptions) => ({
+  'idempotency-key': idempotencyKey(options),
+  'if-match': options.ifMatch === undefined ? undefined : ifMatchHeader(options.ifMatch),
+});
 
 /** A typed client of the Todo API. */
 export function createTodoClient(options: TodoClientOptions): TodoClient {
