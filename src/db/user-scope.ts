@@ -17,7 +17,8 @@ const OWNER_CONDITION = /\buser_id = \$1\b|^\s*INSERT INTO \w+ \(user_id\b[^)]*\
  * No `update` here on purpose: Sequelize 6's Model.update binds the SET values but inlines the
  * WHERE values, then rewrites every `$n` in the whole text, so a caller's `$1` in a WHERE value
  * is read as a bind parameter (a 500, or a silently different condition). Conditional updates
- * are written out with `rows`, every value bound.
+ * are written out with `rows`, every value bound. No `destroy` either: a delete must lock the
+ * user row first (LOCK ORDER below), which Model.destroy cannot say; deletes use `rows` too.
  *
  * A model's rows as one user may reach them: every query made through it carries the user's
  * id, so a row of another user is never read, changed, counted or deleted. Services reach
@@ -30,11 +31,6 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
       // With `raw`, Sequelize returns the row's plain attributes, not an instance.
       const row: unknown = await model.findOne({ ...options, where: scoped<M>(userId, options.where), raw: true });
       return row as Attributes<M> | null; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- states what `raw` returns
-    },
-
-    /** How many rows were deleted. */
-    async destroy(where: WhereOptions<Attributes<M>>): Promise<number> {
-      return model.destroy({ where: scoped<M>(userId, where) });
     },
 
     /**
@@ -51,6 +47,28 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
     },
   };
 }
+
+/**
+ * LOCK ORDER, for every write of a user's rows: the user's row in `users` first, then the rows
+ * the write names (todos, lists, labels, and what their triggers and cascades touch).
+ *
+ * The triggers of todos, lists and labels lock the user row at the end of each statement (the
+ * counts of migrations 2026.12.01T13.10.00, 14.00.00 and 15.00.00; the change feed's counter,
+ * 16.00.00). A write that locked its target row first would then wait for the user row while
+ * holding a row that the user row's holder may need next (a create in list L holds the user row
+ * and needs L's row; a completion in L holds the todo, then L's row, then needs the user row):
+ * a deadlock, found after deadlock_timeout (1 s) and retried. With the user row first, one user's
+ * writes queue on it and take every other row only while holding it, in the same statement (no
+ * extra round trip):
+ * - creates: the quota's `SELECT … FOR UPDATE` inside the INSERT (todos, labels), or
+ *   reserveEndPosition (services/position.ts) before the statement (lists);
+ * - moves and PATCHes that change a todo's list or parent: reserveEndPosition, first;
+ * - every other UPDATE and DELETE: OWNER_LOCKED in its WHERE. An uncorrelated EXISTS is an
+ *   InitPlan, run once before the scan that locks the target row (checked with EXPLAIN).
+ * The retention sweeps (change-service.ts, idempotency-service.ts) take no user row first: they
+ * lock only rows that no user's write locks again (old deletions in the feed, expired keys).
+ */
+export const OWNER_LOCKED = 'EXISTS (SELECT 1 FROM users WHERE id = $1 FOR UPDATE)';
 
 /** The bind parameters of a written-out statement, and the `$n` placeholder of each value added. */
 export class BindParameters {

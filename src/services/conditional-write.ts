@@ -1,4 +1,3 @@
-import { Op } from 'sequelize';
 import type { BindParameters } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 
@@ -8,12 +7,7 @@ import { ApiError } from '../lib/errors.js';
 /** The versions a conditional write may apply to: undefined when unconditional, 'any' for `If-Match: *`. */
 export type ExpectedVersions = 'any' | number[] | undefined;
 
-/** The `where` part of a conditional write: the row's version is one of those expected. */
-export function versionCondition(expected: ExpectedVersions): { version?: { [Op.in]: number[] } } {
-  return Array.isArray(expected) ? { version: { [Op.in]: expected } } : {};
-}
-
-/** The same condition in written-out SQL: ` AND version = ANY ($n::int[])`, or nothing. */
+/** The condition of a conditional write, in written-out SQL: ` AND version = ANY ($n::int[])`, or nothing. */
 export function versionSql(expected: ExpectedVersions, binds: BindParameters): string {
   return Array.isArray(expected) ? ` AND version = ANY (${binds.add(expected)}::int[])` : '';
 }

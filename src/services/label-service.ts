@@ -2,9 +2,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { sqlState } from '../db/db-errors.js';
 import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
 import { LABEL_COLUMNS, Label, type LabelRow } from '../db/models/index.js';
-import { BindParameters, ownedBy } from '../db/user-scope.js';
+import { BindParameters, OWNER_LOCKED, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
-import { explainNoMatch, explainNotDeleted, notFound, versionCondition, versionSql, type ExpectedVersions } from './conditional-write.js';
+import { explainNoMatch, explainNotDeleted, notFound, versionSql, type ExpectedVersions } from './conditional-write.js';
 import { decodeCursor, keysetPage } from './cursor.js';
 
 export type { LabelRow } from '../db/models/index.js';
@@ -34,7 +34,7 @@ const SORT_NAME = 'name';
 
 // As todos do (todo-service.ts): the quota check is part of the INSERT, reading the count the
 // triggers keep in the user's row (migration 2026.12.01T14.00.00) FOR UPDATE, so two creates at
-// limit - 1 cannot both succeed.
+// limit - 1 cannot both succeed; it is also the lock order's first lock (user-scope.ts).
 const INSERT = `INSERT INTO labels (user_id, id, name, color, version, created_at, updated_at)
   SELECT $1, $2, $3, $4, 1, $5, $5
   WHERE coalesce((SELECT label_count FROM users WHERE id = $1 FOR UPDATE), 0) < $6
@@ -101,10 +101,11 @@ export async function updateLabel(userId: string, id: string, patch: LabelPatch,
   }
   if (changes.length === 0) return explainNoMatch(RESOURCE, await findLabel(userId, id), expected);
   const versions = versionSql(expected, binds);
+  // The user row first (lock order, user-scope.ts): the feed trigger locks it after the label's row.
   const [updated] = await uniqueName(patch.name, () =>
     labelsOf(userId).rows<LabelRow>(
       `UPDATE labels SET ${sets.join(', ')}, version = version + 1, updated_at = ${now}
-       WHERE user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})
+       WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})
        RETURNING ${COLUMNS}`,
       binds.values,
     ),
@@ -112,9 +113,16 @@ export async function updateLabel(userId: string, id: string, patch: LabelPatch,
   return updated ?? explainNoMatch(RESOURCE, await findLabel(userId, id), expected);
 }
 
+/** Deletes the label and, by the foreign key's cascade, its place on todos (their label_ids lose it). */
 export async function deleteLabel(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
-  const deleted = await labelsOf(userId).destroy({ id, ...versionCondition(expected) });
-  if (deleted === 0) explainNotDeleted(RESOURCE, await findLabel(userId, id), expected);
+  const binds = new BindParameters(1);
+  const idParam = binds.add(id);
+  // Written out to lock the user row first (lock order, user-scope.ts): the cascade locks the labelled todos, the triggers then the user row.
+  const deleted = await labelsOf(userId).rows(
+    `DELETE FROM labels WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam}${versionSql(expected, binds)} RETURNING id`,
+    binds.values,
+  );
+  if (deleted.length === 0) explainNotDeleted(RESOURCE, await findLabel(userId, id), expected);
 }
 
 /** One page of the caller's labels by name (ignoring case, ties by id), keyset-paginated with an HMAC cursor. */

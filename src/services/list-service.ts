@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
 import { LIST_COLUMNS, List, type ListRow } from '../db/models/index.js';
-import { BindParameters, ownedBy } from '../db/user-scope.js';
+import { BindParameters, OWNER_LOCKED, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
-import { explainNoMatch, notFound, versionCondition, versionSql, type ExpectedVersions } from './conditional-write.js';
+import { explainNoMatch, notFound, versionSql, type ExpectedVersions } from './conditional-write.js';
 import { decodeCursor, keysetPage } from './cursor.js';
 import { positionIn, reserveEndPosition, type Gap } from './position.js';
 
@@ -46,8 +46,9 @@ const SORT_NAME = 'position';
 /** The longest key the lists_position_format CHECK accepts. */
 const MAX_POSITION_LENGTH = 256;
 
-// The user row is already locked by reserveEndPosition, so two creates at limit - 1 cannot both
-// pass the check on the count the triggers keep there (migration 2026.12.01T15.00.00).
+// The user row is already locked by reserveEndPosition (the lock order's first lock, user-scope.ts),
+// so two creates at limit - 1 cannot both pass the check on the count the triggers keep there
+// (migration 2026.12.01T15.00.00).
 const INSERT = `INSERT INTO lists (user_id, id, name, color, position, is_default, archived, version, created_at, updated_at)
   SELECT $1, $2, $3, $4, $5, false, false, 1, $6, $6
   WHERE (SELECT list_count FROM users WHERE id = $1) < $7
@@ -143,9 +144,10 @@ export async function updateList(userId: string, id: string, patch: ListPatch, e
   };
   if (changes.length === 0) return explain();
   const versions = versionSql(expected, binds);
+  // The user row first (lock order, user-scope.ts): the feed trigger locks it after the list's row.
   const [updated] = await listsOf(userId).rows<ListRow>(
     `UPDATE lists SET ${sets.join(', ')}, version = version + 1, updated_at = ${now}
-     WHERE user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})${archiving ? ' AND NOT is_default' : ''}
+     WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})${archiving ? ' AND NOT is_default' : ''}
      RETURNING ${COLUMNS}`,
     binds.values,
   );
@@ -154,8 +156,14 @@ export async function updateList(userId: string, id: string, patch: ListPatch, e
 
 /** Deletes a list and, by the foreign keys' cascade in the same transaction, its todos and their subtasks. */
 export async function deleteList(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
-  const deleted = await listsOf(userId).destroy({ id, is_default: false, ...versionCondition(expected) });
-  if (deleted > 0) return;
+  const binds = new BindParameters(1);
+  const idParam = binds.add(id);
+  // Written out to lock the user row first (lock order, user-scope.ts): the cascade locks the list's todos, the triggers then the user row.
+  const deleted = await listsOf(userId).rows(
+    `DELETE FROM lists WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam} AND NOT is_default${versionSql(expected, binds)} RETURNING id`,
+    binds.values,
+  );
+  if (deleted.length > 0) return;
   const row = explainNoMatch(RESOURCE, await findList(userId, id), expected);
   // Only a concurrent delete leaves a list that is not the default one here.
   throw row.is_default ? defaultList('deleted') : notFound(RESOURCE);
@@ -193,6 +201,7 @@ export async function moveList(userId: string, id: string, target: MoveTarget, e
     position = positionIn(gap, await reserveEndPosition(userId));
   }
   const binds = new BindParameters(1);
+  // The user row is already locked (reserveEndPosition above, the lock order's first lock: user-scope.ts).
   const [moved] = await listsOf(userId).rows<ListRow>(
     `UPDATE lists SET position = ${binds.add(position)}, version = version + 1, updated_at = ${binds.add(new Date())}
      WHERE user_id = $1 AND id = ${binds.add(id)}${versionSql(expected, binds)}

@@ -7,8 +7,8 @@ import { database } from '../db/database.js';
 // and a place between neighbours is computed here: migration 2026.12.01T15.00.00.
 
 /**
- * Locks the caller's user row, which serialises their structural writes (creates, moves, changes
- * of list or parent), and reserves the next end key: one past every position the caller has.
+ * Locks the caller's user row (the lock order's first lock: src/db/user-scope.ts), which
+ * serialises their structural writes (creates, moves, changes of list or parent), and reserves the next end key: one past every position the caller has.
  * Reads made after it, in later statements of the same transaction, see every such write that
  * committed before it.
  */

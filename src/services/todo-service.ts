@@ -3,9 +3,9 @@ import { sqlState } from '../db/db-errors.js';
 import { keysetCondition, keysetOrder, type SortSpec } from '../db/keyset.js';
 import { withStatementTimeout } from '../db/statement-timeout.js';
 import { TODO_COLUMNS, Todo, type TodoRow } from '../db/models/index.js';
-import { BindParameters, ownedBy } from '../db/user-scope.js';
+import { BindParameters, OWNER_LOCKED, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
-import { explainNoMatch, explainNotDeleted, notFound, versionCondition, versionSql, type ExpectedVersions } from './conditional-write.js';
+import { explainNoMatch, explainNotDeleted, notFound, versionSql, type ExpectedVersions } from './conditional-write.js';
 import { decodeCursor, keysetPage } from './cursor.js';
 import { positionIn, rebalanceNeeded, reserveEndPosition } from './position.js';
 
@@ -87,13 +87,14 @@ const COLUMNS = TODO_COLUMNS.join(', ');
 // sent with `sequelize.query` + bind (through ownedBy().rows): building them with Model.findOne
 // and Model.create cost more CPU than the statements themselves (in-process, per call: findOne
 // 344 µs against 150 µs for the written SELECT; create 721 µs against 376 µs), which the bench's
-// targets cannot afford. Rarer statements (delete, the re-read that tells 404 from 412) use the
-// model API through the same accessor.
+// targets cannot afford. The re-read that tells 404 from 412 uses the model API through the same
+// accessor; every write is written out, as each takes the user row's lock first (user-scope.ts, lock order).
 
 // The quota check is part of the INSERT: it inserts only while the caller's todo count (kept in
 // their user row by triggers, migration 2026.12.01T13.10.00) is under the limit, so it reads one
 // row instead of counting. FOR UPDATE makes concurrent creates of one user wait for each other and
-// read the count the previous one left, so two creates at limit - 1 cannot both succeed.
+// read the count the previous one left, so two creates at limit - 1 cannot both succeed; it is
+// also the lock order's first lock (user-scope.ts), taken before any todo or list row.
 // The list (default: the parent's, else the default list) and the position (the end) are filled
 // in by the todos_defaults trigger under that same lock; the list, the parent and the labels are
 // checked by foreign keys and the tree trigger (migration 2026.12.01T15.00.00): one statement.
@@ -229,10 +230,11 @@ export async function updateTodo(userId: string, id: string, patch: TodoPatch, e
   if (changes.length === 0) return explainNoMatch(RESOURCE, await findTodo(userId, id), expected);
   if (patch.completed !== undefined) sets.push(patch.completed ? `completed_at = COALESCE(completed_at, ${now})` : 'completed_at = NULL');
   const versions = versionSql(expected, binds);
+  // The user row first (lock order, user-scope.ts): the count and feed triggers lock it after the todo and its list.
   const [updated] = await referencesChecked(patch, () =>
     todosOf(userId).rows<TodoRow>(
       `UPDATE todos SET ${sets.join(', ')}, version = version + 1, updated_at = ${now}
-       WHERE user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})
+       WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam}${versions} AND (${changes.join(' OR ')})
        RETURNING ${COLUMNS}`,
       binds.values,
     ),
@@ -255,9 +257,16 @@ function placeSql(patch: { list_id?: string | undefined; parent_id?: string | nu
   return { list, parent, moved: `(list_id, parent_id) IS DISTINCT FROM (${list}, ${parent})` };
 }
 
+/** Deletes the todo and, by the foreign key's cascade, its subtasks. */
 export async function deleteTodo(userId: string, id: string, expected?: ExpectedVersions): Promise<void> {
-  const deleted = await todosOf(userId).destroy({ id, ...versionCondition(expected) });
-  if (deleted === 0) explainNotDeleted(RESOURCE, await findTodo(userId, id), expected);
+  const binds = new BindParameters(1);
+  const idParam = binds.add(id);
+  // Written out to lock the user row first (lock order, user-scope.ts): the cascade and the triggers lock subtasks, the list and then the user row.
+  const deleted = await todosOf(userId).rows(
+    `DELETE FROM todos WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = ${idParam}${versionSql(expected, binds)} RETURNING id`,
+    binds.values,
+  );
+  if (deleted.length === 0) explainNotDeleted(RESOURCE, await findTodo(userId, id), expected);
 }
 
 interface PlaceRow {
@@ -339,6 +348,7 @@ export async function moveTodo(userId: string, id: string, move: TodoMove, expec
     position = placeBetween(move, context.neighbour, await reserveEndPosition(userId));
   }
   const binds = new BindParameters(1);
+  // The user row is already locked (reserveEndPosition above, the lock order's first lock: user-scope.ts).
   const sql = `UPDATE todos SET list_id = ${binds.add(list)}::uuid, parent_id = ${binds.add(parent)}::uuid, position = ${binds.add(position)},
        version = version + 1, updated_at = ${binds.add(new Date())}
      WHERE user_id = $1 AND id = ${binds.add(id)}${versionSql(expected, binds)}
@@ -359,6 +369,7 @@ function placeBetween(move: TodoMove, neighbour: MoveContext['neighbour'], end: 
  * counter (so each is short and past every other key); each gets a new version, as its position changed.
  */
 async function renumberPlace(userId: string, listId: string, parentId: string | null, moving: string): Promise<void> {
+  // Only called by a move, which holds the user row's lock already (lock order, user-scope.ts).
   await todosOf(userId).rows(
     `WITH place AS (
        SELECT id, row_number() OVER (ORDER BY position, id) AS n FROM todos
