@@ -5,14 +5,20 @@ import { IDEMPOTENCY_KEY_PATTERN } from '../services/idempotency-service.js';
 // each resource reads them alike (a new resource imports these; it does not copy them).
 
 /** `limit` and `cursor` of a keyset-paged list. */
-export const PAGE_QUERY = {
-  limit: z
+/** A `limit` query parameter from 1 to `max` (default `fallback`), as a whole number in decimal. */
+export function pageLimit(max: number, fallback: number, description = `Page size, 1 to ${max} (default ${fallback}).`) {
+  const message = `Must be a whole number from 1 to ${max}.`;
+  return z
     .string()
-    .regex(/^\d{1,3}$/, 'Must be a whole number from 1 to 100.')
+    .regex(new RegExp(`^\\d{1,${String(max).length}}$`), message)
     .transform(Number)
-    .pipe(z.number().int().min(1, 'Must be a whole number from 1 to 100.').max(100, 'Must be a whole number from 1 to 100.'))
+    .pipe(z.number().int().min(1, message).max(max, message))
     .optional()
-    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size, 1 to 100 (default 20).', example: 20 }),
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', format: 'int32', minimum: 1, maximum: max, default: fallback, description, example: fallback });
+}
+
+export const PAGE_QUERY = {
+  limit: pageLimit(100, 20),
   cursor: z
     .string()
     .max(1024)

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { pageLimit } from '../../lib/request-schemas.js';
 import { LabelSchema } from '../labels/labels.schemas.js';
 import { ListSchema } from '../lists/lists.schemas.js';
 import { TodoSchema } from '../todos/todos.schemas.js';
@@ -80,13 +81,7 @@ export const LatestChangeSchema = z
   .openapi('LatestChange', { description: '"Now" in the caller\'s change feed.', example: { cursor: CURSOR_EXAMPLE } });
 
 export const ListChangesQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'Must be a whole number from 1 to 1000.')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'Must be a whole number from 1 to 1000.').max(1000, 'Must be a whole number from 1 to 1000.'))
-    .optional()
-    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', format: 'int32', minimum: 1, maximum: 1000, default: 100, description: 'Most changes to return, 1 to 1000 (default 100).', example: 100 }),
+  limit: pageLimit(1000, 100, 'Most changes to return, 1 to 1000 (default 100).'),
   cursor: z
     .string()
     .max(1024)
