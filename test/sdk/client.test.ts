@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiProblem, createTodoClient, type TodoClient, type TodoClientOptions } from '../../clients/typescript/src/index.js';
+import { ApiConnectionError, ApiError, ApiProblem, createTodoClient, type TodoClient, type TodoClientOptions } from '../../clients/typescript/src/index.js';
 import { withRetries } from '../../clients/typescript/src/retry.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newSubject, signToken } from '../helpers/tokens.js';
@@ -288,6 +288,86 @@ describe('errors', () => {
   });
 });
 
+describe('one error family: ApiError', () => {
+  it('an ApiProblem is an ApiError with the method, URL and request id', async () => {
+    const client = await newClient();
+    const id = crypto.randomUUID();
+    const problem = (await rejectionOf(client.todos.update(id, { title: 'gone' }))) as ApiProblem;
+    expect(problem).toBeInstanceOf(ApiError);
+    expect(problem).toBeInstanceOf(ApiProblem);
+    expect(problem).toMatchObject({ status: 404, code: 'not_found', method: 'PATCH', url: `${proxy.url}/v1/todos/${id}` });
+    expect(problem.requestId).toBe(problem.response.headers.get('x-request-id'));
+    expect(problem.request_id).toBe(problem.requestId);
+    expect(problem.message).toContain(`PATCH ${proxy.url}/v1/todos/${id}`);
+  });
+
+  it('no answer (refused, dropped, lost) is an ApiConnectionError with the method, URL and the fetch error as cause', async () => {
+    const client = await newClient({ retry: false });
+    proxy.failNext('drop');
+    const dropped = (await rejectionOf(client.todos.list({ completed: false }))) as ApiConnectionError;
+    expect(dropped).toBeInstanceOf(ApiError);
+    expect(dropped).not.toBeInstanceOf(ApiProblem);
+    expect(dropped).toMatchObject({ name: 'ApiConnectionError', code: 'connection_failed', method: 'GET', url: `${proxy.url}/v1/todos?completed=false`, requestId: undefined });
+    expect(dropped.cause).toBeInstanceOf(TypeError);
+    expect(dropped.message).toContain(`GET ${proxy.url}/v1/todos?completed=false`);
+
+    proxy.failNext('lose-response');
+    expect(await rejectionOf(client.todos.create({ title: 'answer lost' }))).toMatchObject({ code: 'connection_failed', method: 'POST' });
+
+    // Nothing listens on a closed server's port: refused, after the retries.
+    const closed = await startFaultProxy(() => Promise.resolve(new Response(null)));
+    await closed.close();
+    const refused = createTodoClient({ baseUrl: closed.url, token: 'x', retry: { retries: 1, baseDelayMs: 1 } });
+    const error = (await rejectionOf(refused.me())) as ApiConnectionError;
+    expect(error).toMatchObject({ code: 'connection_failed', method: 'GET', url: `${closed.url}/v1/me` });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('timeout: an attempt that takes longer is aborted and retried, then an ApiConnectionError with code timeout', async () => {
+    const client = await newClient({ timeout: 200 });
+    proxy.failNext({ delayMs: 1000 });
+    expect((await client.me()).id).toMatch(UUID);
+    expect(requests('GET', '/v1/me')).toHaveLength(2);
+
+    proxy.reset();
+    const once = await newClient({ timeout: 200, retry: false });
+    proxy.failNext({ delayMs: 1000 });
+    const started = performance.now();
+    const error = (await rejectionOf(once.health.live())) as ApiConnectionError;
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ name: 'ApiConnectionError', code: 'timeout', timeoutMs: 200, method: 'GET', url: `${proxy.url}/health/live` });
+    expect(requests('GET', '/health/live')).toHaveLength(1);
+  });
+
+  it('timeout covers the body; an answer whose headers came carries their request id', async () => {
+    const client = await newClient({ retry: false, timeout: 300 });
+    const { data } = await client.todos.create({ title: 'slow body' });
+    proxy.failNext('stall-body');
+    const error = (await rejectionOf(client.todos.get(data.id))) as ApiConnectionError;
+    expect(error).toMatchObject({ code: 'timeout', method: 'GET' });
+    expect(error.requestId).toEqual(expect.any(String));
+  });
+
+  it('a per-call timeout wins over the client one; the caller aborting is still its own reason', async () => {
+    const client = await newClient({ timeout: 100, retry: false });
+    proxy.failNext({ delayMs: 400 });
+    expect(await client.health.live({ timeout: 3000 })).toEqual({ status: 'ok' });
+    proxy.failNext({ delayMs: 400 });
+    expect(await rejectionOf(client.health.live({ timeout: 150 }))).toMatchObject({ code: 'timeout', timeoutMs: 150 });
+    proxy.failNext({ delayMs: 1000 });
+    const aborted = await rejectionOf(client.health.live({ timeout: 3000, signal: AbortSignal.timeout(100) }));
+    expect(aborted).not.toBeInstanceOf(ApiError);
+    expect((aborted as Error).name).toBe('TimeoutError');
+  });
+
+  it('a timeout also applies to a fetch that ignores signals', async () => {
+    const never = () => new Promise<Response>(() => {});
+    const client = createTodoClient({ baseUrl: 'http://app.invalid', fetch: never, timeout: 50, retry: false });
+    expect(await rejectionOf(client.health.live())).toMatchObject({ code: 'timeout', url: 'http://app.invalid/health/live' });
+  });
+});
+
 describe('retries', () => {
   it('a GET is retried after 503 and 429 and then succeeds', async () => {
     const client = await newClient();
@@ -355,7 +435,7 @@ describe('retries', () => {
     expect(new Set(keys).size).toBe(3);
   });
 
-  it('with retry: false nothing is retried, and a network error is rethrown as it is', async () => {
+  it('with retry: false nothing is retried, and a network error is an ApiConnectionError', async () => {
     const client = await newClient({ retry: false });
     proxy.failNext({ status: 503, retryAfter: '0' });
     expect(await rejectionOf(client.me())).toMatchObject({ status: 503, code: 'service_unavailable' });
@@ -363,7 +443,7 @@ describe('retries', () => {
 
     proxy.failNext('drop');
     const error = await rejectionOf(client.todos.create({ title: 'dropped' }));
-    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(ApiConnectionError);
     expect(error).not.toBeInstanceOf(ApiProblem);
     expect(requests('POST', '/v1/todos')).toHaveLength(1);
   });
@@ -377,7 +457,7 @@ describe('retries', () => {
     proxy.reset();
     const four = await newClient({ retry: { retries: 4, baseDelayMs: 1 } });
     proxy.failNext(...Array.from({ length: 9 }, () => 'drop' as const));
-    expect(await rejectionOf(four.health.live())).toBeInstanceOf(TypeError);
+    expect(await rejectionOf(four.health.live())).toMatchObject({ name: 'ApiConnectionError', code: 'connection_failed' });
     expect(requests('GET', '/health/live')).toHaveLength(5);
   });
 

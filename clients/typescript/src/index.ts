@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { ApiProblem } from './api-problem.js';
+import { withTimeout } from './transport.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
@@ -29,7 +30,7 @@ import type {
   TodoPatch,
 } from './types.js';
 
-export { ApiProblem, type ApiProblemCode } from './api-problem.js';
+export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type RequestInfo } from './api-problem.js';
 export type { Fetch, RetryOptions } from './retry.js';
 export type * from './types.js';
 
@@ -44,10 +45,14 @@ export interface TodoClientOptions {
   fetch?: Fetch;
   /** How safe requests are retried on network errors, 429 and 503; `false` turns retries off. */
   retry?: RetryOptions | false;
+  /** Milliseconds each attempt may take, answer and body included; past it, an ApiConnectionError with code `timeout`. Default: none. */
+  timeout?: number;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** This call's per-attempt timeout in ms, instead of the client's `timeout`. */
+  timeout?: number;
 }
 
 export interface GetOptions extends CallOptions {
@@ -212,9 +217,15 @@ interface Result<D> {
   response: Response;
 }
 
+/** The request each final response answers, for the errors' `method` and `url`. */
+const requests = new WeakMap<Response, Request>();
+
 /** The body of a successful answer; any other answer is thrown as an ApiProblem. */
 function ok<D>({ data, error, response }: Result<D>): D {
-  if (!response.ok) throw new ApiProblem(response, error);
+  if (!response.ok) {
+    const request = requests.get(response);
+    throw new ApiProblem(response, error, request && { method: request.method, url: request.url });
+  }
   return data as D;
 }
 
@@ -246,7 +257,18 @@ const conditionalHeaders = (options: ConditionalWriteOptions) => ({
 export function createTodoClient(options: TodoClientOptions): TodoClient {
   const { baseUrl, token, fetch = (request: Request) => globalThis.fetch(request), retry = {} } = options;
   const getToken = options.getToken ?? (token === undefined ? undefined : () => token);
-  const api = createClient<paths>({ baseUrl, fetch: withRetries(fetch, retry) });
+  const transport = (timeoutMs: number | undefined): Fetch => {
+    const send = withRetries(withTimeout(fetch, timeoutMs), retry);
+    return async (request) => {
+      const response = await send(request);
+      requests.set(response, request);
+      return response;
+    };
+  };
+  const byDefault = transport(options.timeout);
+  /** What every call passes to openapi-fetch: its signal, and a transport with its timeout. */
+  const send = ({ signal, timeout }: CallOptions) => ({ signal, fetch: timeout === undefined ? byDefault : transport(timeout) });
+  const api = createClient<paths>({ baseUrl, fetch: byDefault });
   if (getToken) {
     api.use({
       onRequest: async ({ request }) => {
@@ -255,7 +277,7 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     });
   }
 
-  const list = async (query: ListTodosQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/todos', { params: { query }, signal }));
+  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/todos', { params: { query }, ...send(options) }));
 
   async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
@@ -268,13 +290,14 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
     const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/todos', { params: { header }, body, signal: options.signal });
+    const result = await api.POST('/v1/todos', { params: { header }, body, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
   }
 
-  async function get(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedTodo | NotModified> {
+  async function get(id: string, options: GetOptions = {}): Promise<FetchedTodo | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, signal });
+    const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, ...send(options) });
     if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
     return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
@@ -282,20 +305,20 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function update(id: string, patch: TodoPatch, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, signal: options.signal });
+    const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
   async function remove(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
   async function move(id: string, to: TodoMove, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
-    const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, signal: options.signal });
+    const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
-  const listLabels = async (query: ListLabelsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, signal }));
+  const listLabels = async (query: ListLabelsQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, ...send(options) }));
 
   async function* iterateLabels(query: Omit<ListLabelsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
@@ -308,13 +331,14 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function createLabel(body: LabelCreate, options: WriteOptions = {}): Promise<CreatedLabel> {
     const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/labels', { params: { header }, body, signal: options.signal });
+    const result = await api.POST('/v1/labels', { params: { header }, body, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
   }
 
-  async function getLabel(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedLabel | NotModified> {
+  async function getLabel(id: string, options: GetOptions = {}): Promise<FetchedLabel | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, signal });
+    const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, ...send(options) });
     if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
     return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
@@ -322,15 +346,15 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function updateLabel(id: string, patch: LabelPatch, options: ConditionalWriteOptions = {}): Promise<TaggedLabel> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, signal: options.signal });
+    const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
   async function removeLabel(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
-  const listLists = async (query: ListListsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/lists', { params: { query }, signal }));
+  const listLists = async (query: ListListsQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/lists', { params: { query }, ...send(options) }));
 
   async function* iterateLists(query: Omit<ListListsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
@@ -343,13 +367,14 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function createList(body: ListCreate, options: WriteOptions = {}): Promise<CreatedList> {
     const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/lists', { params: { header }, body, signal: options.signal });
+    const result = await api.POST('/v1/lists', { params: { header }, body, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
   }
 
-  async function getList(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedList | NotModified> {
+  async function getList(id: string, options: GetOptions = {}): Promise<FetchedList | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, signal });
+    const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, ...send(options) });
     if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
     return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
@@ -357,21 +382,21 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function updateList(id: string, patch: ListPatch, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, signal: options.signal });
+    const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
   async function removeList(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/lists/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/lists/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
   async function moveList(id: string, target: ListMove, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
-    const result = await api.POST('/v1/lists/{id}/move', { params, body: target, signal: options.signal });
+    const result = await api.POST('/v1/lists/{id}/move', { params, body: target, ...send(options) });
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
   }
 
-  const listChanges = async (query: ListChangesQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/changes', { params: { query }, signal }));
+  const listChanges = async (query: ListChangesQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/changes', { params: { query }, ...send(options) }));
 
   async function* iterateChanges(cursor?: string, query: Omit<ListChangesQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let page: ChangeList;
@@ -383,26 +408,26 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   }
 
   return {
-    me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
+    me: async (options = {}) => ok(await api.GET('/v1/me', send(options))),
     todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
     changes: {
       list: listChanges,
-      latest: async ({ signal } = {}) => ok(await api.GET('/v1/changes/latest', { signal })).cursor,
+      latest: async (options = {}) => ok(await api.GET('/v1/changes/latest', send(options))).cursor,
       iterate: iterateChanges,
     },
     health: {
-      live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
-      ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),
+      live: async (options = {}) => ok(await api.GET('/health/live', send(options))),
+      ready: async (options = {}) => ok(await api.GET('/health/ready', send(options))),
     },
-    openapi: async ({ signal } = {}) => ok(await api.GET('/openapi.json', { signal })),
-    openapiYaml: async ({ signal } = {}) => ok(await api.GET('/openapi.yaml', { parseAs: 'text', signal })),
+    openapi: async (options = {}) => ok(await api.GET('/openapi.json', send(options))),
+    openapiYaml: async (options = {}) => ok(await api.GET('/openapi.yaml', { parseAs: 'text', ...send(options) })),
     docs: {
-      page: async ({ signal } = {}) => ok(await api.GET('/docs', { parseAs: 'text', signal })),
-      asset: async (name, { signal } = {}) => ok(await api.GET('/docs/{asset}', { params: { path: { asset: name } }, parseAs: 'blob', signal })),
+      page: async (options = {}) => ok(await api.GET('/docs', { parseAs: 'text', ...send(options) })),
+      asset: async (name, options = {}) => ok(await api.GET('/docs/{asset}', { params: { path: { asset: name } }, parseAs: 'blob', ...send(options) })),
       // A problem's `type` is a URI such as `/problems/not-found`: its last segment is the slug.
-      problem: async (type, { signal } = {}) => ok(await api.GET('/problems/{slug}', { params: { path: { slug: type.slice(type.lastIndexOf('/') + 1) } }, parseAs: 'text', signal })),
+      problem: async (type, options = {}) => ok(await api.GET('/problems/{slug}', { params: { path: { slug: type.slice(type.lastIndexOf('/') + 1) } }, parseAs: 'text', ...send(options) })),
     },
   };
 }
