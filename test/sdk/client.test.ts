@@ -10,6 +10,8 @@ import { startFaultProxy, type FaultProxy, type SeenRequest } from './fault-prox
 // checked against the committed spec (TestApp.request).
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What every result adds about its response (the test app limits each user to 1 000 000 requests a minute). */
+const META = { requestId: expect.any(String), rateLimit: { remaining: expect.any(Number), resetSeconds: expect.any(Number), limit: 1_000_000, windowSeconds: 60 } };
 
 let t: TestApp;
 let proxy: FaultProxy;
@@ -57,8 +59,8 @@ describe('calls', () => {
     expect(created.location).toMatch(new RegExp(`/v1/todos/${created.data.id}$`));
 
     const fetched = await client.todos.get(created.data.id);
-    expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag });
-    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag });
+    expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag, ...META });
+    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag, ...META });
 
     const updated = await client.todos.update(created.data.id, { completed: true, description: null });
     expect(updated.data).toMatchObject({ completed: true, description: null, title: 'Buy oat milk', version: 2 });
@@ -122,7 +124,7 @@ describe('calls', () => {
     const work = await client.labels.create({ name: ' Work ', color: '#1E90FF' });
     expect(work.data).toMatchObject({ name: 'Work', color: '#1e90ff', version: 1 });
     expect(work.location).toBe(`/v1/labels/${work.data.id}`);
-    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag });
+    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag, ...META });
     expect(await rejectionOf(client.labels.create({ name: 'WORK' }))).toMatchObject({ status: 409, code: 'label_exists' });
     for (const name of ['b', 'C', 'a']) await client.labels.create({ name });
     expect((await client.labels.list({ limit: 2 })).data.map((l) => l.name)).toEqual(['a', 'b']);
@@ -130,7 +132,7 @@ describe('calls', () => {
     for await (const label of client.labels.iterate({ limit: 2 })) names.push(label.name);
     expect(names).toEqual(['a', 'b', 'C', 'Work']);
     const renamed = await client.labels.update(work.data.id, { name: 'Office', color: null }, { ifMatch: work.etag });
-    expect(renamed).toEqual({ data: expect.objectContaining({ name: 'Office', color: null, version: 2 }), etag: '"2"' });
+    expect(renamed).toEqual({ data: expect.objectContaining({ name: 'Office', color: null, version: 2 }), etag: '"2"', ...META });
     expect(await rejectionOf(client.labels.delete(work.data.id, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
     await client.labels.delete(work.data.id, { ifMatch: renamed.etag });
     expect(await rejectionOf(client.labels.get(work.data.id))).toMatchObject({ status: 404, code: 'not_found' });
@@ -143,7 +145,7 @@ describe('calls', () => {
     const first = await client.todos.create({ title: 'Book flights', parent_id: parent.data.id });
     const second = await client.todos.create({ title: 'Book a hotel', parent_id: parent.data.id });
     const moved = await client.todos.move(second.data.id, { before_id: first.data.id }, { ifMatch: second.etag });
-    expect(moved).toEqual({ data: expect.objectContaining({ parent_id: parent.data.id, version: 2 }), etag: '"2"' });
+    expect(moved).toEqual({ data: expect.objectContaining({ parent_id: parent.data.id, version: 2 }), etag: '"2"', ...META });
     const subtasks = await client.todos.list({ parent_id: parent.data.id, sort: 'position' });
     expect(subtasks.data.map((t) => t.title)).toEqual(['Book a hotel', 'Book flights']);
     expect((await client.todos.list({ label_id: urgent.data.id })).data.map((t) => t.id)).toEqual([parent.data.id]);
@@ -158,16 +160,16 @@ describe('calls', () => {
     const home = await client.lists.create({ name: ' Home ', color: '#2E8B57' });
     expect(home.data).toMatchObject({ name: 'Home', color: '#2e8b57', version: 1, todo_count: 0, archived: false });
     expect(home.location).toBe(`/v1/lists/${home.data.id}`);
-    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag });
+    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag, ...META });
     const work = await client.lists.create({ name: 'Work' });
     const moved = await client.lists.move(work.data.id, { before_id: home.data.id }, { ifMatch: work.etag });
-    expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"' });
+    expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"', ...META });
     expect(await rejectionOf(client.lists.move(work.data.id, {}, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
     const names: string[] = [];
     for await (const list of client.lists.iterate({ limit: 1 })) names.push(list.name);
     expect(names).toEqual(['Inbox', 'Work', 'Home']);
     const archived = await client.lists.update(home.data.id, { archived: true }, { ifMatch: home.etag });
-    expect(archived).toEqual({ data: expect.objectContaining({ archived: true, version: 2 }), etag: '"2"' });
+    expect(archived).toEqual({ data: expect.objectContaining({ archived: true, version: 2 }), etag: '"2"', ...META });
     expect((await client.lists.list({ archived: true })).data.map((l) => l.name)).toEqual(['Home']);
     expect(await rejectionOf(client.lists.update(inbox!.id, { archived: true }))).toMatchObject({ status: 409, code: 'default_list' });
     expect(await rejectionOf(client.lists.delete(inbox!.id))).toMatchObject({ status: 409, code: 'default_list' });
@@ -365,6 +367,49 @@ describe('one error family: ApiError', () => {
     const never = () => new Promise<Response>(() => {});
     const client = createTodoClient({ baseUrl: 'http://app.invalid', fetch: never, timeout: 50, retry: false });
     expect(await rejectionOf(client.health.live())).toMatchObject({ code: 'timeout', url: 'http://app.invalid/health/live' });
+  });
+});
+
+describe('response metadata: requestId and rateLimit', () => {
+  it('every result carries the request id and rate limit, page by page too', async () => {
+    const client = await newClient();
+    const created = await client.todos.create({ title: 'with metadata' });
+    const fetched = await client.todos.get(created.data.id);
+    const updated = await client.todos.update(created.data.id, { priority: 'low' }, { ifMatch: created.etag });
+    const notModified = await client.todos.get(created.data.id, { ifNoneMatch: updated.etag });
+    const moved = await client.todos.move(created.data.id, {});
+    const page = await client.todos.list();
+    const label = await client.labels.create({ name: 'meta' });
+    const list = await client.lists.create({ name: 'meta' });
+    const changes = await client.changes.list();
+    const results = [created, fetched, updated, notModified, moved, page, label, list, await client.labels.list(), await client.lists.list(), changes];
+    for (const result of results) expect(result).toMatchObject(META);
+    // Each result has its own answer's id; the quota (refilled 16 666 a second here) is below its limit.
+    expect(new Set(results.map((r) => r.requestId)).size).toBe(results.length);
+    for (const result of results) expect(result.rateLimit!.remaining).toBeLessThan(1_000_000);
+    const pages = [];
+    for await (const p of client.changes.iterate(undefined, { limit: 1 })) pages.push(p);
+    for (const p of pages) expect(p).toMatchObject(META);
+  });
+
+  it('an ApiProblem carries the rate limit of its answer; a 429 says when the quota is back', async () => {
+    const client = await newClient();
+    const missing = (await rejectionOf(client.todos.get(crypto.randomUUID()))) as ApiProblem;
+    expect(missing).toMatchObject({ status: 404, ...META });
+    const unauthenticated = await rejectionOf(client.docs.problem('no-such-problem'));
+    expect(unauthenticated).toMatchObject({ status: 404, rateLimit: undefined, requestId: expect.any(String) });
+
+    const once = await newClient({ retry: false });
+    proxy.failNext({ status: 429, retryAfter: '30', rateLimit: '"default";r=0;t=30', rateLimitPolicy: '"default";q=600;w=60' });
+    const limited = (await rejectionOf(once.me())) as ApiProblem;
+    expect(limited).toBeInstanceOf(ApiError);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limited', requestId: 'fault-proxy', rateLimit: { remaining: 0, resetSeconds: 30, limit: 600, windowSeconds: 60 } });
+  });
+
+  it('a connection error has neither a request id nor a rate limit', async () => {
+    const client = await newClient({ retry: false });
+    proxy.failNext('drop');
+    expect(await rejectionOf(client.todos.create({ title: 'x' }))).toMatchObject({ requestId: undefined, rateLimit: undefined });
   });
 });
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * answered; `stall-body`: the app's status and headers and one byte of its body come, then nothing;
  * `{ delayMs }`: forwarded after that wait.
  */
-export type Fault = 'drop' | 'lose-response' | 'stall-body' | { delayMs: number } | { status: 409 | 429 | 500 | 503; retryAfter?: string };
+export type Fault = 'drop' | 'lose-response' | 'stall-body' | { delayMs: number } | { status: 409 | 429 | 500 | 503; retryAfter?: string; rateLimit?: string; rateLimitPolicy?: string };
 
 export interface SeenRequest {
   method: string;
@@ -57,7 +57,10 @@ export async function startFaultProxy(forward: (path: string, init: RequestInit)
     if (fault === 'drop') return req.socket.destroy();
     if (typeof fault === 'object' && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     else if (typeof fault === 'object') {
-      res.writeHead(fault.status, { 'content-type': 'application/problem+json', 'x-request-id': 'fault-proxy', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
+      res.writeHead(fault.status, { 'content-type': 'application/problem+json', 'x-request-id': 'fault-proxy', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+        ...(fault.rateLimit === undefined ? {} : { ratelimit: fault.rateLimit }),
+        ...(fault.rateLimitPolicy === undefined ? {} : { 'ratelimit-policy': fault.rateLimitPolicy }),
+      });
       return res.end(faultBody(fault.status, path));
     }
     try {

@@ -1,3 +1,4 @@
+import { parseRateLimit, type RateLimit } from './response-meta.js';
 import type { FieldError, Problem, ProblemCode } from './types.js';
 
 /** The request an error is about. */
@@ -15,12 +16,15 @@ export class ApiError extends Error {
   readonly url: string;
   /** The `X-Request-Id` the server sent (undefined when no answer came): quote it when reporting a problem. */
   readonly requestId: string | undefined;
+  /** The answer's rate limit (`RateLimit` headers), when one came with them. */
+  readonly rateLimit: RateLimit | undefined;
 
-  constructor(message: string, request: RequestInfo, requestId: string | undefined, options?: ErrorOptions) {
+  constructor(message: string, request: RequestInfo, requestId: string | undefined, options?: ErrorOptions & { rateLimit?: RateLimit }) {
     super(message, options);
     this.method = request.method;
     this.url = request.url;
     this.requestId = requestId;
+    this.rateLimit = options?.rateLimit;
   }
 }
 
@@ -51,7 +55,7 @@ export class ApiProblem extends ApiError {
     const detail = problem?.detail ?? (typeof body === 'string' ? body.slice(0, 500) : '');
     const code = problem?.code ?? 'unexpected_response';
     const requestId = problem?.request_id ?? response.headers.get('x-request-id') ?? undefined;
-    super(`${response.status} ${code}: ${detail || response.statusText} (${request.method} ${request.url})`, request, requestId);
+    super(`${response.status} ${code}: ${detail || response.statusText} (${request.method} ${request.url})`, request, requestId, { rateLimit: parseRateLimit(response.headers) });
     this.status = response.status;
     this.code = code;
     this.type = problem?.type ?? 'about:blank';

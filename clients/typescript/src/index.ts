@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { ApiProblem } from './api-problem.js';
+import { responseMeta, type ResponseMeta } from './response-meta.js';
 import { withTimeout } from './transport.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
@@ -32,6 +33,7 @@ import type {
 
 export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type RequestInfo } from './api-problem.js';
 export type { Fetch, RetryOptions } from './retry.js';
+export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
 
 export interface TodoClientOptions {
@@ -74,7 +76,7 @@ export interface ConditionalWriteOptions extends WriteOptions {
 }
 
 /** A todo and its current ETag. */
-export interface TaggedTodo {
+export interface TaggedTodo extends ResponseMeta {
   data: Todo;
   etag: string;
 }
@@ -89,13 +91,13 @@ export interface FetchedTodo extends TaggedTodo {
 }
 
 /** The todo still has the ETag sent in `ifNoneMatch`. */
-export interface NotModified {
+export interface NotModified extends ResponseMeta {
   notModified: true;
   etag: string;
 }
 
 /** A label and its current ETag. */
-export interface TaggedLabel {
+export interface TaggedLabel extends ResponseMeta {
   data: Label;
   etag: string;
 }
@@ -110,7 +112,7 @@ export interface FetchedLabel extends TaggedLabel {
 }
 
 /** A list and its current ETag. */
-export interface TaggedList {
+export interface TaggedList extends ResponseMeta {
   data: List;
   etag: string;
 }
@@ -129,7 +131,7 @@ export interface TodoClient {
   me(options?: CallOptions): Promise<CurrentUser>;
   todos: {
     /** One page of the caller's todos (`GET /v1/todos`). */
-    list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList>;
+    list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList & ResponseMeta>;
     /** Every todo that matches, page after page, following `next_cursor`. */
     iterate(filters?: TodoFilters, options?: CallOptions): AsyncGenerator<Todo, void, undefined>;
     /** `POST /v1/todos`. */
@@ -147,7 +149,7 @@ export interface TodoClient {
   };
   labels: {
     /** One page of the caller's labels, by name ignoring case (`GET /v1/labels`). */
-    list(query?: ListLabelsQuery, options?: CallOptions): Promise<LabelList>;
+    list(query?: ListLabelsQuery, options?: CallOptions): Promise<LabelList & ResponseMeta>;
     /** Every label, page after page, following `next_cursor`. */
     iterate(query?: Omit<ListLabelsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Label, void, undefined>;
     /** `POST /v1/labels`; a name the caller has already (ignoring case) throws a 409 `label_exists`. */
@@ -163,7 +165,7 @@ export interface TodoClient {
   };
   lists: {
     /** One page of the caller's lists in position order (`GET /v1/lists`); archived ones only with `archived: true`. */
-    list(query?: ListListsQuery, options?: CallOptions): Promise<ListPage>;
+    list(query?: ListListsQuery, options?: CallOptions): Promise<ListPage & ResponseMeta>;
     /** Every list that matches, page after page, following `next_cursor`. */
     iterate(query?: Omit<ListListsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<List, void, undefined>;
     /** `POST /v1/lists`: a new list at the end; past `limits.lists` it throws a 409 `limit_reached`. */
@@ -181,7 +183,7 @@ export interface TodoClient {
   };
   changes: {
     /** One page of the change feed after `query.cursor` (from the start without one): `GET /v1/changes`. */
-    list(query?: ListChangesQuery, options?: CallOptions): Promise<ChangeList>;
+    list(query?: ListChangesQuery, options?: CallOptions): Promise<ChangeList & ResponseMeta>;
     /** `GET /v1/changes/latest`: "now", the cursor to follow the feed from after a full listing. */
     latest(options?: CallOptions): Promise<string>;
     /**
@@ -189,7 +191,7 @@ export interface TodoClient {
      * `cursor_expired` throws: start over). It yields pages, not changes, so that you store each
      * page's `next_cursor` after applying its changes; the last page's is where to poll from next.
      */
-    iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList, void, undefined>;
+    iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList & ResponseMeta, void, undefined>;
   };
   health: {
     /** `GET /health/live`. */
@@ -227,6 +229,11 @@ function ok<D>({ data, error, response }: Result<D>): D {
     throw new ApiProblem(response, error, request && { method: request.method, url: request.url });
   }
   return data as D;
+}
+
+/** A listing's page, with its response's request id and rate limit. */
+function page<D extends object>(result: Result<D>): D & ResponseMeta {
+  return { ...ok(result), ...responseMeta(result.response) };
 }
 
 function requiredHeader(response: Response, name: string): string {
@@ -277,12 +284,12 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     });
   }
 
-  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/todos', { params: { query }, ...send(options) }));
+  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query }, ...send(options) }));
 
   async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
     do {
-      const page: TodoList = await list(cursor === null ? filters : { ...filters, cursor }, options);
+      const page: TodoList & ResponseMeta = await list(cursor === null ? filters : { ...filters, cursor }, options);
       yield* page.data;
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -291,22 +298,22 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
     const header = { 'idempotency-key': idempotencyKey(options) };
     const result = await api.POST('/v1/todos', { params: { header }, body, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
   }
 
   async function get(id: string, options: GetOptions = {}): Promise<FetchedTodo | NotModified> {
     const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
     const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, ...send(options) });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function update(id: string, patch: TodoPatch, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
     const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function remove(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
@@ -315,15 +322,15 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function move(id: string, to: TodoMove, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
     const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
-  const listLabels = async (query: ListLabelsQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, ...send(options) }));
+  const listLabels = async (query: ListLabelsQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/labels', { params: { query }, ...send(options) }));
 
   async function* iterateLabels(query: Omit<ListLabelsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
     do {
-      const page: LabelList = await listLabels(cursor === null ? query : { ...query, cursor }, options);
+      const page: LabelList & ResponseMeta = await listLabels(cursor === null ? query : { ...query, cursor }, options);
       yield* page.data;
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -332,34 +339,34 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function createLabel(body: LabelCreate, options: WriteOptions = {}): Promise<CreatedLabel> {
     const header = { 'idempotency-key': idempotencyKey(options) };
     const result = await api.POST('/v1/labels', { params: { header }, body, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
   }
 
   async function getLabel(id: string, options: GetOptions = {}): Promise<FetchedLabel | NotModified> {
     const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
     const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, ...send(options) });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function updateLabel(id: string, patch: LabelPatch, options: ConditionalWriteOptions = {}): Promise<TaggedLabel> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
     const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function removeLabel(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
     ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
-  const listLists = async (query: ListListsQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/lists', { params: { query }, ...send(options) }));
+  const listLists = async (query: ListListsQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/lists', { params: { query }, ...send(options) }));
 
   async function* iterateLists(query: Omit<ListListsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
     do {
-      const page: ListPage = await listLists(cursor === null ? query : { ...query, cursor }, options);
+      const page: ListPage & ResponseMeta = await listLists(cursor === null ? query : { ...query, cursor }, options);
       yield* page.data;
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -368,22 +375,22 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function createList(body: ListCreate, options: WriteOptions = {}): Promise<CreatedList> {
     const header = { 'idempotency-key': idempotencyKey(options) };
     const result = await api.POST('/v1/lists', { params: { header }, body, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
   }
 
   async function getList(id: string, options: GetOptions = {}): Promise<FetchedList | NotModified> {
     const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
     const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, ...send(options) });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function updateList(id: string, patch: ListPatch, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
     const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function removeList(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
@@ -393,13 +400,13 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   async function moveList(id: string, target: ListMove, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const result = await api.POST('/v1/lists/{id}/move', { params, body: target, ...send(options) });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
-  const listChanges = async (query: ListChangesQuery = {}, options: CallOptions = {}) => ok(await api.GET('/v1/changes', { params: { query }, ...send(options) }));
+  const listChanges = async (query: ListChangesQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/changes', { params: { query }, ...send(options) }));
 
   async function* iterateChanges(cursor?: string, query: Omit<ListChangesQuery, 'cursor'> = {}, options: CallOptions = {}) {
-    let page: ChangeList;
+    let page: ChangeList & ResponseMeta;
     do {
       page = await listChanges(cursor === undefined ? query : { ...query, cursor }, options);
       yield page;
