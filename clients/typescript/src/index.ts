@@ -242,6 +242,12 @@ function requiredHeader(response: Response, name: string): string {
   return value;
 }
 
+/** The spec's query: array filters joined by commas, as `GET /v1/todos` reads them. */
+function todosQuery({ priority, label_id, ...rest }: ListTodosQuery): NonNullable<paths['/v1/todos']['get']['parameters']['query']> {
+  const joined = (value: string | readonly string[] | undefined) => (typeof value === 'object' ? value.join(',') : value);
+  return { ...rest, priority: joined(priority), label_id: joined(label_id) };
+}
+
 /** Every write carries an Idempotency-Key, so it is safe to retry. */
 const idempotencyKey = (options: WriteOptions): string => options.idempotencyKey ?? crypto.randomUUID();
 
@@ -284,7 +290,7 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     });
   }
 
-  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query }, ...send(options) }));
+  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query: todosQuery(query) }, ...send(options) }));
 
   async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
