@@ -270,6 +270,32 @@ describe('listing', () => {
     expect(await rejectionOf(client.todos.list({ priority: [] }))).toMatchObject({ status: 422, errors: [expect.objectContaining({ path: 'query.priority' })] });
   });
 
+  it('paginate yields pages from a cursor; collect gathers every todo, or up to max, with the cursor to resume from', async () => {
+    const client = await newClient();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await client.todos.create({ title: `todo ${i}`, priority: i % 2 === 0 ? 'high' : 'low' })).data.id);
+
+    const pages = [];
+    for await (const page of client.todos.paginate({ sort: 'created_at', limit: 2 })) pages.push(page);
+    expect(pages.map((p) => p.data.length)).toEqual([2, 2, 1]);
+    expect(pages.at(-1)!.next_cursor).toBeNull();
+    expect(pages[0]).toMatchObject({ requestId: expect.any(String) });
+    const resumed = [];
+    for await (const page of client.todos.paginate({ sort: 'created_at', limit: 2 }, { from: pages[0]!.next_cursor })) resumed.push(...page.data.map((t) => t.id));
+    expect(resumed).toEqual(ids.slice(2));
+
+    expect(await client.todos.collect({ sort: 'created_at', limit: 2 })).toEqual({ data: expect.any(Array), next_cursor: null });
+    expect((await client.todos.collect({ sort: 'created_at' })).data.map((t) => t.id)).toEqual(ids);
+    const first = await client.todos.collect({ sort: 'created_at', limit: 2 }, { max: 3 });
+    expect(first.data.map((t) => t.id)).toEqual(ids.slice(0, 4)); // whole pages
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const rest = await client.todos.collect({ sort: 'created_at', limit: 2 }, { from: first.next_cursor });
+    expect(rest).toEqual({ data: [expect.objectContaining({ id: ids[4] })], next_cursor: null });
+    expect((await client.todos.collect({ priority: ['high'], sort: 'created_at' })).data.map((t) => t.id)).toEqual([ids[0], ids[2], ids[4]]);
+    expect(await client.todos.collect({ completed: true })).toEqual({ data: [], next_cursor: null });
+    expect(await rejectionOf(client.todos.collect({}, { from: 'forged.cursor' }))).toMatchObject({ status: 422 });
+  });
+
   it('iterate yields nothing for a user with no todos', async () => {
     const client = await newClient();
     const all = [];

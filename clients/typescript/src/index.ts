@@ -75,6 +75,23 @@ export interface ConditionalWriteOptions extends WriteOptions {
   ifMatch?: IfMatch;
 }
 
+export interface PaginateOptions extends CallOptions {
+  /** A `next_cursor` to resume from (with the same filters); default the first page. */
+  from?: string | null;
+}
+
+export interface CollectOptions extends PaginateOptions {
+  /** Stop once this many items are collected (whole pages: it may be up to a page more); default every item. */
+  max?: number;
+}
+
+/** What `collect` gathered, and where to go on. */
+export interface Collected<T> {
+  data: T[];
+  /** The cursor to resume from (pass it as `from`), or `null` when every item was collected. */
+  next_cursor: string | null;
+}
+
 /** A todo and its current ETag. */
 export interface TaggedTodo extends ResponseMeta {
   data: Todo;
@@ -134,6 +151,10 @@ export interface TodoClient {
     list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList & ResponseMeta>;
     /** Every todo that matches, page after page, following `next_cursor`. */
     iterate(filters?: TodoFilters, options?: CallOptions): AsyncGenerator<Todo, void, undefined>;
+    /** Every page that matches, from `from` (a `next_cursor` of an earlier page) or the start, following `next_cursor`. */
+    paginate(filters?: TodoFilters, options?: PaginateOptions): AsyncGenerator<TodoList & ResponseMeta, void, undefined>;
+    /** Every todo that matches (from `from`, up to `max`), and the cursor to resume from: `null` once there is no more. */
+    collect(filters?: TodoFilters, options?: CollectOptions): Promise<Collected<Todo>>;
     /** `POST /v1/todos`. */
     create(body: TodoCreate, options?: WriteOptions): Promise<CreatedTodo>;
     /** `GET /v1/todos/{id}`. */
@@ -292,13 +313,28 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query: todosQuery(query) }, ...send(options) }));
 
-  async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
-    let cursor: string | null = null;
+  async function* paginate(filters: TodoFilters = {}, { from = null, ...options }: PaginateOptions = {}) {
+    let cursor = from;
     do {
       const page: TodoList & ResponseMeta = await list(cursor === null ? filters : { ...filters, cursor }, options);
-      yield* page.data;
+      yield page;
       cursor = page.next_cursor;
     } while (cursor !== null);
+  }
+
+  async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
+    for await (const page of paginate(filters, options)) yield* page.data;
+  }
+
+  async function collect(filters: TodoFilters = {}, { max = Number.POSITIVE_INFINITY, ...options }: CollectOptions = {}): Promise<Collected<Todo>> {
+    const data: Todo[] = [];
+    let next_cursor: string | null = null;
+    for await (const page of paginate(filters, options)) {
+      data.push(...page.data);
+      next_cursor = page.next_cursor;
+      if (data.length >= max) break;
+    }
+    return { data, next_cursor };
   }
 
   async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
@@ -422,7 +458,7 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   return {
     me: async (options = {}) => ok(await api.GET('/v1/me', send(options))),
-    todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
+    todos: { list, iterate, paginate, collect, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
     changes: {
