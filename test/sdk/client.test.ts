@@ -415,6 +415,17 @@ describe('one error family: ApiError', () => {
     expect((aborted as Error).name).toBe('TimeoutError');
   });
 
+  it('a write that timed out is retried with its key: the todo is created once', async () => {
+    const client = await newClient({ timeout: 200 });
+    proxy.failNext({ delayMs: 600 });
+    const { data } = await client.todos.create({ title: 'slow write' });
+    const keys = requests('POST', '/v1/todos').map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the delayed first attempt reaches the app too
+    expect((await client.todos.list()).data.map((todo) => todo.id)).toEqual([data.id]);
+  });
+
   it('a timeout also applies to a fetch that ignores signals', async () => {
     const never = () => new Promise<Response>(() => {});
     const client = createTodoClient({ baseUrl: 'http://app.invalid', fetch: never, timeout: 50, retry: false });
