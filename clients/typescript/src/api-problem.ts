@@ -2,7 +2,7 @@ import { parseRateLimit, type RateLimit } from './response-meta.js';
 import type { FieldError, Problem, ProblemCode } from './types.js';
 
 /** The request an error is about. */
-export interface RequestInfo {
+export interface ApiRequestInfo {
   method: string;
   url: string;
 }
@@ -19,7 +19,7 @@ export class ApiError extends Error {
   /** The answer's rate limit (`RateLimit` headers), when one came with them. */
   readonly rateLimit: RateLimit | undefined;
 
-  constructor(message: string, request: RequestInfo, requestId: string | undefined, options?: ErrorOptions & { rateLimit?: RateLimit }) {
+  constructor(message: string, request: ApiRequestInfo, requestId: string | undefined, options?: ErrorOptions & { rateLimit?: RateLimit }) {
     super(message, options);
     this.method = request.method;
     this.url = request.url;
@@ -50,7 +50,7 @@ export class ApiProblem extends ApiError {
   /** The raw response (its body is already read). */
   readonly response: Response;
 
-  constructor(response: Response, body: unknown, request: RequestInfo = { method: 'GET', url: response.url }) {
+  constructor(response: Response, body: unknown, request: ApiRequestInfo = { method: 'GET', url: response.url }) {
     const problem = isProblem(body) ? body : undefined;
     const detail = problem?.detail ?? (typeof body === 'string' ? body.slice(0, 500) : '');
     const code = problem?.code ?? 'unexpected_response';
@@ -79,7 +79,7 @@ export class ApiConnectionError extends ApiError {
   /** The timeout that expired, in ms, when `code` is `timeout`. */
   readonly timeoutMs: number | undefined;
 
-  constructor(code: ApiConnectionErrorCode, request: RequestInfo, options: { cause?: unknown; requestId?: string; timeoutMs?: number } = {}) {
+  constructor(code: ApiConnectionErrorCode, request: ApiRequestInfo, options: { cause?: unknown; requestId?: string; timeoutMs?: number } = {}) {
     const why = code === 'timeout' ? `no answer within ${options.timeoutMs} ms` : describeCause(options.cause);
     super(`${request.method} ${request.url}: ${code}, ${why}`, request, options.requestId, { cause: options.cause });
     this.code = code;

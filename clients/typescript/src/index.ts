@@ -31,7 +31,7 @@ import type {
   TodoPatch,
 } from './types.js';
 
-export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type RequestInfo } from './api-problem.js';
+export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type ApiRequestInfo } from './api-problem.js';
 export type { Fetch, RetryOptions } from './retry.js';
 export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
