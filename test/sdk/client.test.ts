@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiProblem, createTodoClient, type TodoClient, type TodoClientOptions } from '../../clients/typescript/src/index.js';
+import { ApiConnectionError, ApiError, ApiProblem, createTodoClient, type TodoClient, type TodoClientOptions } from '../../clients/typescript/src/index.js';
 import { withRetries } from '../../clients/typescript/src/retry.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newSubject, signToken } from '../helpers/tokens.js';
@@ -10,6 +10,8 @@ import { startFaultProxy, type FaultProxy, type SeenRequest } from './fault-prox
 // checked against the committed spec (TestApp.request).
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What every result adds about its response (the test app limits each user to 1 000 000 requests a minute). */
+const META = { requestId: expect.any(String), rateLimit: { remaining: expect.any(Number), resetSeconds: expect.any(Number), limit: 1_000_000, windowSeconds: 60 } };
 
 let t: TestApp;
 let proxy: FaultProxy;
@@ -57,8 +59,8 @@ describe('calls', () => {
     expect(created.location).toMatch(new RegExp(`/v1/todos/${created.data.id}$`));
 
     const fetched = await client.todos.get(created.data.id);
-    expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag });
-    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag });
+    expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag, ...META });
+    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag, ...META });
 
     const updated = await client.todos.update(created.data.id, { completed: true, description: null });
     expect(updated.data).toMatchObject({ completed: true, description: null, title: 'Buy oat milk', version: 2 });
@@ -122,7 +124,7 @@ describe('calls', () => {
     const work = await client.labels.create({ name: ' Work ', color: '#1E90FF' });
     expect(work.data).toMatchObject({ name: 'Work', color: '#1e90ff', version: 1 });
     expect(work.location).toBe(`/v1/labels/${work.data.id}`);
-    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag });
+    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag, ...META });
     expect(await rejectionOf(client.labels.create({ name: 'WORK' }))).toMatchObject({ status: 409, code: 'label_exists' });
     for (const name of ['b', 'C', 'a']) await client.labels.create({ name });
     expect((await client.labels.list({ limit: 2 })).data.map((l) => l.name)).toEqual(['a', 'b']);
@@ -130,7 +132,7 @@ describe('calls', () => {
     for await (const label of client.labels.iterate({ limit: 2 })) names.push(label.name);
     expect(names).toEqual(['a', 'b', 'C', 'Work']);
     const renamed = await client.labels.update(work.data.id, { name: 'Office', color: null }, { ifMatch: work.etag });
-    expect(renamed).toEqual({ data: expect.objectContaining({ name: 'Office', color: null, version: 2 }), etag: '"2"' });
+    expect(renamed).toEqual({ data: expect.objectContaining({ name: 'Office', color: null, version: 2 }), etag: '"2"', ...META });
     expect(await rejectionOf(client.labels.delete(work.data.id, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
     await client.labels.delete(work.data.id, { ifMatch: renamed.etag });
     expect(await rejectionOf(client.labels.get(work.data.id))).toMatchObject({ status: 404, code: 'not_found' });
@@ -143,7 +145,7 @@ describe('calls', () => {
     const first = await client.todos.create({ title: 'Book flights', parent_id: parent.data.id });
     const second = await client.todos.create({ title: 'Book a hotel', parent_id: parent.data.id });
     const moved = await client.todos.move(second.data.id, { before_id: first.data.id }, { ifMatch: second.etag });
-    expect(moved).toEqual({ data: expect.objectContaining({ parent_id: parent.data.id, version: 2 }), etag: '"2"' });
+    expect(moved).toEqual({ data: expect.objectContaining({ parent_id: parent.data.id, version: 2 }), etag: '"2"', ...META });
     const subtasks = await client.todos.list({ parent_id: parent.data.id, sort: 'position' });
     expect(subtasks.data.map((t) => t.title)).toEqual(['Book a hotel', 'Book flights']);
     expect((await client.todos.list({ label_id: urgent.data.id })).data.map((t) => t.id)).toEqual([parent.data.id]);
@@ -158,16 +160,16 @@ describe('calls', () => {
     const home = await client.lists.create({ name: ' Home ', color: '#2E8B57' });
     expect(home.data).toMatchObject({ name: 'Home', color: '#2e8b57', version: 1, todo_count: 0, archived: false });
     expect(home.location).toBe(`/v1/lists/${home.data.id}`);
-    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag });
+    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag, ...META });
     const work = await client.lists.create({ name: 'Work' });
     const moved = await client.lists.move(work.data.id, { before_id: home.data.id }, { ifMatch: work.etag });
-    expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"' });
+    expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"', ...META });
     expect(await rejectionOf(client.lists.move(work.data.id, {}, { ifMatch: work.etag }))).toMatchObject({ status: 412 });
     const names: string[] = [];
     for await (const list of client.lists.iterate({ limit: 1 })) names.push(list.name);
     expect(names).toEqual(['Inbox', 'Work', 'Home']);
     const archived = await client.lists.update(home.data.id, { archived: true }, { ifMatch: home.etag });
-    expect(archived).toEqual({ data: expect.objectContaining({ archived: true, version: 2 }), etag: '"2"' });
+    expect(archived).toEqual({ data: expect.objectContaining({ archived: true, version: 2 }), etag: '"2"', ...META });
     expect((await client.lists.list({ archived: true })).data.map((l) => l.name)).toEqual(['Home']);
     expect(await rejectionOf(client.lists.update(inbox!.id, { archived: true }))).toMatchObject({ status: 409, code: 'default_list' });
     expect(await rejectionOf(client.lists.delete(inbox!.id))).toMatchObject({ status: 409, code: 'default_list' });
@@ -242,6 +244,58 @@ describe('listing', () => {
     expect(done).toEqual([ids[0], ids[3], ids[6]]);
   });
 
+  it('priority and label_id take arrays, sent comma-separated; the string form still works', async () => {
+    const client = await newClient();
+    const [home, work] = [await client.labels.create({ name: 'home' }), await client.labels.create({ name: 'work' })];
+    await client.todos.create({ title: 'high', priority: 'high', label_ids: [home.data.id] });
+    await client.todos.create({ title: 'urgent', priority: 'urgent', label_ids: [work.data.id] });
+    await client.todos.create({ title: 'low', priority: 'low' });
+    const titles = (page: { data: Array<{ title: string }> }) => page.data.map((todo) => todo.title);
+
+    proxy.reset();
+    expect(titles(await client.todos.list({ priority: ['high', 'urgent'], sort: 'created_at' }))).toEqual(['high', 'urgent']);
+    expect(titles(await client.todos.list({ priority: 'high,urgent', sort: 'created_at' }))).toEqual(['high', 'urgent']);
+    expect(titles(await client.todos.list({ priority: ['urgent'] }))).toEqual(['urgent']);
+    expect(titles(await client.todos.list({ label_id: [home.data.id, work.data.id], sort: 'created_at' }))).toEqual(['high', 'urgent']);
+    expect(titles(await client.todos.list({ label_id: `${home.data.id},${work.data.id}`, sort: 'created_at' }))).toEqual(['high', 'urgent']);
+    const sent = requests('GET', '/v1/todos').map((r) => new URL(r.path, proxy.url).searchParams);
+    expect(sent.map((q) => q.get('priority'))).toEqual(['high,urgent', 'high,urgent', 'urgent', null, null]);
+    expect(sent[3]!.get('label_id')).toBe(`${home.data.id},${work.data.id}`);
+
+    const walked = [];
+    for await (const todo of client.todos.iterate({ label_id: [work.data.id], priority: ['urgent', 'high'], limit: 1 })) walked.push(todo.title);
+    expect(walked).toEqual(['urgent']);
+    // @ts-expect-error: not a priority, a compile error; at run time the API's 422
+    expect(await rejectionOf(client.todos.list({ priority: ['critical'] }))).toMatchObject({ status: 422, errors: [expect.objectContaining({ path: 'query.priority' })] });
+    expect(await rejectionOf(client.todos.list({ priority: [] }))).toMatchObject({ status: 422, errors: [expect.objectContaining({ path: 'query.priority' })] });
+  });
+
+  it('paginate yields pages from a cursor; collect gathers every todo, or up to max, with the cursor to resume from', async () => {
+    const client = await newClient();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await client.todos.create({ title: `todo ${i}`, priority: i % 2 === 0 ? 'high' : 'low' })).data.id);
+
+    const pages = [];
+    for await (const page of client.todos.paginate({ sort: 'created_at', limit: 2 })) pages.push(page);
+    expect(pages.map((p) => p.data.length)).toEqual([2, 2, 1]);
+    expect(pages.at(-1)!.next_cursor).toBeNull();
+    expect(pages[0]).toMatchObject({ requestId: expect.any(String) });
+    const resumed = [];
+    for await (const page of client.todos.paginate({ sort: 'created_at', limit: 2 }, { from: pages[0]!.next_cursor })) resumed.push(...page.data.map((t) => t.id));
+    expect(resumed).toEqual(ids.slice(2));
+
+    expect(await client.todos.collect({ sort: 'created_at', limit: 2 })).toEqual({ data: expect.any(Array), next_cursor: null });
+    expect((await client.todos.collect({ sort: 'created_at' })).data.map((t) => t.id)).toEqual(ids);
+    const first = await client.todos.collect({ sort: 'created_at', limit: 2 }, { max: 3 });
+    expect(first.data.map((t) => t.id)).toEqual(ids.slice(0, 4)); // whole pages
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const rest = await client.todos.collect({ sort: 'created_at', limit: 2 }, { from: first.next_cursor });
+    expect(rest).toEqual({ data: [expect.objectContaining({ id: ids[4] })], next_cursor: null });
+    expect((await client.todos.collect({ priority: ['high'], sort: 'created_at' })).data.map((t) => t.id)).toEqual([ids[0], ids[2], ids[4]]);
+    expect(await client.todos.collect({ completed: true })).toEqual({ data: [], next_cursor: null });
+    expect(await rejectionOf(client.todos.collect({}, { from: 'forged.cursor' }))).toMatchObject({ status: 422 });
+  });
+
   it('iterate yields nothing for a user with no todos', async () => {
     const client = await newClient();
     const all = [];
@@ -285,6 +339,140 @@ describe('errors', () => {
   it('an answer that is not problem details is still an ApiProblem', async () => {
     const client = createTodoClient({ baseUrl: 'http://gateway.invalid', fetch: () => Promise.resolve(new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway' })) });
     expect(await rejectionOf(client.health.live())).toMatchObject({ status: 502, code: 'unexpected_response', title: 'Bad Gateway', detail: '<h1>Bad gateway</h1>' });
+  });
+});
+
+describe('one error family: ApiError', () => {
+  it('an ApiProblem is an ApiError with the method, URL and request id', async () => {
+    const client = await newClient();
+    const id = crypto.randomUUID();
+    const problem = (await rejectionOf(client.todos.update(id, { title: 'gone' }))) as ApiProblem;
+    expect(problem).toBeInstanceOf(ApiError);
+    expect(problem).toBeInstanceOf(ApiProblem);
+    expect(problem).toMatchObject({ status: 404, code: 'not_found', method: 'PATCH', url: `${proxy.url}/v1/todos/${id}` });
+    expect(problem.requestId).toBe(problem.response.headers.get('x-request-id'));
+    expect(problem.request_id).toBe(problem.requestId);
+    expect(problem.message).toContain(`PATCH ${proxy.url}/v1/todos/${id}`);
+  });
+
+  it('no answer (refused, dropped, lost) is an ApiConnectionError with the method, URL and the fetch error as cause', async () => {
+    const client = await newClient({ retry: false });
+    proxy.failNext('drop');
+    const dropped = (await rejectionOf(client.todos.list({ completed: false }))) as ApiConnectionError;
+    expect(dropped).toBeInstanceOf(ApiError);
+    expect(dropped).not.toBeInstanceOf(ApiProblem);
+    expect(dropped).toMatchObject({ name: 'ApiConnectionError', code: 'connection_failed', method: 'GET', url: `${proxy.url}/v1/todos?completed=false`, requestId: undefined });
+    expect(dropped.cause).toBeInstanceOf(TypeError);
+    expect(dropped.message).toContain(`GET ${proxy.url}/v1/todos?completed=false`);
+
+    proxy.failNext('lose-response');
+    expect(await rejectionOf(client.todos.create({ title: 'answer lost' }))).toMatchObject({ code: 'connection_failed', method: 'POST' });
+
+    // Nothing listens on a closed server's port: refused, after the retries.
+    const closed = await startFaultProxy(() => Promise.resolve(new Response(null)));
+    await closed.close();
+    const refused = createTodoClient({ baseUrl: closed.url, token: 'x', retry: { retries: 1, baseDelayMs: 1 } });
+    const error = (await rejectionOf(refused.me())) as ApiConnectionError;
+    expect(error).toMatchObject({ code: 'connection_failed', method: 'GET', url: `${closed.url}/v1/me` });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('timeout: an attempt that takes longer is aborted and retried, then an ApiConnectionError with code timeout', async () => {
+    const client = await newClient({ timeout: 200 });
+    proxy.failNext({ delayMs: 1000 });
+    expect((await client.me()).id).toMatch(UUID);
+    expect(requests('GET', '/v1/me')).toHaveLength(2);
+
+    proxy.reset();
+    const once = await newClient({ timeout: 200, retry: false });
+    proxy.failNext({ delayMs: 1000 });
+    const started = performance.now();
+    const error = (await rejectionOf(once.health.live())) as ApiConnectionError;
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ name: 'ApiConnectionError', code: 'timeout', timeoutMs: 200, method: 'GET', url: `${proxy.url}/health/live` });
+    expect(requests('GET', '/health/live')).toHaveLength(1);
+  });
+
+  it('timeout covers the body; an answer whose headers came carries their request id', async () => {
+    const client = await newClient({ retry: false, timeout: 300 });
+    const { data } = await client.todos.create({ title: 'slow body' });
+    proxy.failNext('stall-body');
+    const error = (await rejectionOf(client.todos.get(data.id))) as ApiConnectionError;
+    expect(error).toMatchObject({ code: 'timeout', method: 'GET' });
+    expect(error.requestId).toEqual(expect.any(String));
+  });
+
+  it('a per-call timeout wins over the client one; the caller aborting is still its own reason', async () => {
+    const client = await newClient({ timeout: 100, retry: false });
+    proxy.failNext({ delayMs: 400 });
+    expect(await client.health.live({ timeout: 3000 })).toEqual({ status: 'ok' });
+    proxy.failNext({ delayMs: 400 });
+    expect(await rejectionOf(client.health.live({ timeout: 150 }))).toMatchObject({ code: 'timeout', timeoutMs: 150 });
+    proxy.failNext({ delayMs: 1000 });
+    const aborted = await rejectionOf(client.health.live({ timeout: 3000, signal: AbortSignal.timeout(100) }));
+    expect(aborted).not.toBeInstanceOf(ApiError);
+    expect((aborted as Error).name).toBe('TimeoutError');
+  });
+
+  it('a write that timed out is retried with its key: the todo is created once', async () => {
+    const client = await newClient({ timeout: 200 });
+    proxy.failNext({ delayMs: 600 });
+    const { data } = await client.todos.create({ title: 'slow write' });
+    const keys = requests('POST', '/v1/todos').map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the delayed first attempt reaches the app too
+    expect((await client.todos.list()).data.map((todo) => todo.id)).toEqual([data.id]);
+  });
+
+  it('a timeout also applies to a fetch that ignores signals', async () => {
+    const never = () => new Promise<Response>(() => {});
+    const client = createTodoClient({ baseUrl: 'http://app.invalid', fetch: never, timeout: 50, retry: false });
+    expect(await rejectionOf(client.health.live())).toMatchObject({ code: 'timeout', url: 'http://app.invalid/health/live' });
+  });
+});
+
+describe('response metadata: requestId and rateLimit', () => {
+  it('every result carries the request id and rate limit, page by page too', async () => {
+    const client = await newClient();
+    const created = await client.todos.create({ title: 'with metadata' });
+    const fetched = await client.todos.get(created.data.id);
+    const updated = await client.todos.update(created.data.id, { priority: 'low' }, { ifMatch: created.etag });
+    const notModified = await client.todos.get(created.data.id, { ifNoneMatch: updated.etag });
+    const moved = await client.todos.move(created.data.id, {});
+    const page = await client.todos.list();
+    const label = await client.labels.create({ name: 'meta' });
+    const list = await client.lists.create({ name: 'meta' });
+    const changes = await client.changes.list();
+    const results = [created, fetched, updated, notModified, moved, page, label, list, await client.labels.list(), await client.lists.list(), changes];
+    for (const result of results) expect(result).toMatchObject(META);
+    // Each result has its own answer's id; the quota (refilled 16 666 a second here) is below its limit.
+    expect(new Set(results.map((r) => r.requestId)).size).toBe(results.length);
+    for (const result of results) expect(result.rateLimit!.remaining).toBeLessThan(1_000_000);
+    const pages = [];
+    for await (const p of client.changes.iterate(undefined, { limit: 1 })) pages.push(p);
+    for (const p of pages) expect(p).toMatchObject(META);
+  });
+
+  it('an ApiProblem carries the rate limit of its answer; a 429 says when the quota is back', async () => {
+    const client = await newClient();
+    const missing = (await rejectionOf(client.todos.get(crypto.randomUUID()))) as ApiProblem;
+    expect(missing).toMatchObject({ status: 404, ...META });
+    const unauthenticated = await rejectionOf(client.docs.problem('no-such-problem'));
+    expect(unauthenticated).toMatchObject({ status: 404, rateLimit: undefined, requestId: expect.any(String) });
+
+    const once = await newClient({ retry: false });
+    proxy.failNext({ status: 429, retryAfter: '30', rateLimit: '"default";r=0;t=30', rateLimitPolicy: '"default";q=600;w=60' });
+    const limited = (await rejectionOf(once.me())) as ApiProblem;
+    expect(limited).toBeInstanceOf(ApiError);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limited', requestId: 'fault-proxy', rateLimit: { remaining: 0, resetSeconds: 30, limit: 600, windowSeconds: 60 } });
+  });
+
+  it('a connection error has neither a request id nor a rate limit', async () => {
+    const client = await newClient({ retry: false });
+    proxy.failNext('drop');
+    expect(await rejectionOf(client.todos.create({ title: 'x' }))).toMatchObject({ requestId: undefined, rateLimit: undefined });
   });
 });
 
@@ -355,7 +543,7 @@ describe('retries', () => {
     expect(new Set(keys).size).toBe(3);
   });
 
-  it('with retry: false nothing is retried, and a network error is rethrown as it is', async () => {
+  it('with retry: false nothing is retried, and a network error is an ApiConnectionError', async () => {
     const client = await newClient({ retry: false });
     proxy.failNext({ status: 503, retryAfter: '0' });
     expect(await rejectionOf(client.me())).toMatchObject({ status: 503, code: 'service_unavailable' });
@@ -363,7 +551,7 @@ describe('retries', () => {
 
     proxy.failNext('drop');
     const error = await rejectionOf(client.todos.create({ title: 'dropped' }));
-    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(ApiConnectionError);
     expect(error).not.toBeInstanceOf(ApiProblem);
     expect(requests('POST', '/v1/todos')).toHaveLength(1);
   });
@@ -377,7 +565,7 @@ describe('retries', () => {
     proxy.reset();
     const four = await newClient({ retry: { retries: 4, baseDelayMs: 1 } });
     proxy.failNext(...Array.from({ length: 9 }, () => 'drop' as const));
-    expect(await rejectionOf(four.health.live())).toBeInstanceOf(TypeError);
+    expect(await rejectionOf(four.health.live())).toMatchObject({ name: 'ApiConnectionError', code: 'connection_failed' });
     expect(requests('GET', '/health/live')).toHaveLength(5);
   });
 

@@ -6,8 +6,12 @@ import type { AddressInfo } from 'node:net';
 // app handled the request), then forwards again, and it records every request it saw, so a
 // test can assert what the client really sent.
 
-/** `drop`: the connection closes before the app sees the request; `lose-response`: after the app answered. */
-export type Fault = 'drop' | 'lose-response' | { status: 409 | 429 | 500 | 503; retryAfter?: string };
+/**
+ * `drop`: the connection closes before the app sees the request; `lose-response`: after the app
+ * answered; `stall-body`: the app's status and headers and one byte of its body come, then nothing;
+ * `{ delayMs }`: forwarded after that wait.
+ */
+export type Fault = 'drop' | 'lose-response' | 'stall-body' | { delayMs: number } | { status: 409 | 429 | 500 | 503; retryAfter?: string; rateLimit?: string; rateLimitPolicy?: string };
 
 export interface SeenRequest {
   method: string;
@@ -51,8 +55,12 @@ export async function startFaultProxy(forward: (path: string, init: RequestInit)
     seen.push({ method: req.method ?? 'GET', path, headers: req.headers, at });
     const fault = faults.shift();
     if (fault === 'drop') return req.socket.destroy();
-    if (fault && fault !== 'lose-response') {
-      res.writeHead(fault.status, { 'content-type': 'application/problem+json', 'x-request-id': 'fault-proxy', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
+    if (typeof fault === 'object' && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    else if (typeof fault === 'object') {
+      res.writeHead(fault.status, { 'content-type': 'application/problem+json', 'x-request-id': 'fault-proxy', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+        ...(fault.rateLimit === undefined ? {} : { ratelimit: fault.rateLimit }),
+        ...(fault.rateLimitPolicy === undefined ? {} : { 'ratelimit-policy': fault.rateLimitPolicy }),
+      });
       return res.end(faultBody(fault.status, path));
     }
     try {
@@ -60,7 +68,9 @@ export async function startFaultProxy(forward: (path: string, init: RequestInit)
       const response = await forward(path, { method: req.method, headers: toHeaders(req.headers), body });
       const payload = Buffer.from(await response.arrayBuffer());
       if (fault === 'lose-response') return req.socket.destroy();
+      if (req.socket.destroyed) return; // the client gave up waiting
       res.writeHead(response.status, [...response.headers].filter(([name]) => !HOP_BY_HOP.has(name)));
+      if (fault === 'stall-body') return void res.write(payload.subarray(0, 1));
       res.end(payload);
     } catch (error) {
       errors.push(`${req.method} ${path}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,7 @@
 import createClient from 'openapi-fetch';
 import { ApiProblem } from './api-problem.js';
+import { responseMeta, type ResponseMeta } from './response-meta.js';
+import { withTimeout } from './transport.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
@@ -29,8 +31,9 @@ import type {
   TodoPatch,
 } from './types.js';
 
-export { ApiProblem, type ApiProblemCode } from './api-problem.js';
+export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type ApiRequestInfo } from './api-problem.js';
 export type { Fetch, RetryOptions } from './retry.js';
+export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
 
 export interface TodoClientOptions {
@@ -44,10 +47,14 @@ export interface TodoClientOptions {
   fetch?: Fetch;
   /** How safe requests are retried on network errors, 429 and 503; `false` turns retries off. */
   retry?: RetryOptions | false;
+  /** Milliseconds each attempt may take, answer and body included; past it, an ApiConnectionError with code `timeout`. Default: none. */
+  timeout?: number;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** This call's per-attempt timeout in ms, instead of the client's `timeout`. */
+  timeout?: number;
 }
 
 export interface GetOptions extends CallOptions {
@@ -68,8 +75,25 @@ export interface ConditionalWriteOptions extends WriteOptions {
   ifMatch?: IfMatch;
 }
 
+export interface PaginateOptions extends CallOptions {
+  /** A `next_cursor` to resume from (with the same filters); default the first page. */
+  from?: string | null;
+}
+
+export interface CollectOptions extends PaginateOptions {
+  /** Stop once this many items are collected (whole pages: it may be up to a page more); default every item. */
+  max?: number;
+}
+
+/** What `collect` gathered, and where to go on. */
+export interface Collected<T> {
+  data: T[];
+  /** The cursor to resume from (pass it as `from`), or `null` when every item was collected. */
+  next_cursor: string | null;
+}
+
 /** A todo and its current ETag. */
-export interface TaggedTodo {
+export interface TaggedTodo extends ResponseMeta {
   data: Todo;
   etag: string;
 }
@@ -84,13 +108,13 @@ export interface FetchedTodo extends TaggedTodo {
 }
 
 /** The todo still has the ETag sent in `ifNoneMatch`. */
-export interface NotModified {
+export interface NotModified extends ResponseMeta {
   notModified: true;
   etag: string;
 }
 
 /** A label and its current ETag. */
-export interface TaggedLabel {
+export interface TaggedLabel extends ResponseMeta {
   data: Label;
   etag: string;
 }
@@ -105,7 +129,7 @@ export interface FetchedLabel extends TaggedLabel {
 }
 
 /** A list and its current ETag. */
-export interface TaggedList {
+export interface TaggedList extends ResponseMeta {
   data: List;
   etag: string;
 }
@@ -124,9 +148,13 @@ export interface TodoClient {
   me(options?: CallOptions): Promise<CurrentUser>;
   todos: {
     /** One page of the caller's todos (`GET /v1/todos`). */
-    list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList>;
+    list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList & ResponseMeta>;
     /** Every todo that matches, page after page, following `next_cursor`. */
     iterate(filters?: TodoFilters, options?: CallOptions): AsyncGenerator<Todo, void, undefined>;
+    /** Every page that matches, from `from` (a `next_cursor` of an earlier page) or the start, following `next_cursor`. */
+    paginate(filters?: TodoFilters, options?: PaginateOptions): AsyncGenerator<TodoList & ResponseMeta, void, undefined>;
+    /** Every todo that matches (from `from`, up to `max`), and the cursor to resume from: `null` once there is no more. */
+    collect(filters?: TodoFilters, options?: CollectOptions): Promise<Collected<Todo>>;
     /** `POST /v1/todos`. */
     create(body: TodoCreate, options?: WriteOptions): Promise<CreatedTodo>;
     /** `GET /v1/todos/{id}`. */
@@ -142,7 +170,7 @@ export interface TodoClient {
   };
   labels: {
     /** One page of the caller's labels, by name ignoring case (`GET /v1/labels`). */
-    list(query?: ListLabelsQuery, options?: CallOptions): Promise<LabelList>;
+    list(query?: ListLabelsQuery, options?: CallOptions): Promise<LabelList & ResponseMeta>;
     /** Every label, page after page, following `next_cursor`. */
     iterate(query?: Omit<ListLabelsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Label, void, undefined>;
     /** `POST /v1/labels`; a name the caller has already (ignoring case) throws a 409 `label_exists`. */
@@ -158,7 +186,7 @@ export interface TodoClient {
   };
   lists: {
     /** One page of the caller's lists in position order (`GET /v1/lists`); archived ones only with `archived: true`. */
-    list(query?: ListListsQuery, options?: CallOptions): Promise<ListPage>;
+    list(query?: ListListsQuery, options?: CallOptions): Promise<ListPage & ResponseMeta>;
     /** Every list that matches, page after page, following `next_cursor`. */
     iterate(query?: Omit<ListListsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<List, void, undefined>;
     /** `POST /v1/lists`: a new list at the end; past `limits.lists` it throws a 409 `limit_reached`. */
@@ -176,7 +204,7 @@ export interface TodoClient {
   };
   changes: {
     /** One page of the change feed after `query.cursor` (from the start without one): `GET /v1/changes`. */
-    list(query?: ListChangesQuery, options?: CallOptions): Promise<ChangeList>;
+    list(query?: ListChangesQuery, options?: CallOptions): Promise<ChangeList & ResponseMeta>;
     /** `GET /v1/changes/latest`: "now", the cursor to follow the feed from after a full listing. */
     latest(options?: CallOptions): Promise<string>;
     /**
@@ -184,7 +212,7 @@ export interface TodoClient {
      * `cursor_expired` throws: start over). It yields pages, not changes, so that you store each
      * page's `next_cursor` after applying its changes; the last page's is where to poll from next.
      */
-    iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList, void, undefined>;
+    iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList & ResponseMeta, void, undefined>;
   };
   health: {
     /** `GET /health/live`. */
@@ -212,16 +240,33 @@ interface Result<D> {
   response: Response;
 }
 
+/** The request each final response answers, for the errors' `method` and `url`. */
+const requests = new WeakMap<Response, Request>();
+
 /** The body of a successful answer; any other answer is thrown as an ApiProblem. */
 function ok<D>({ data, error, response }: Result<D>): D {
-  if (!response.ok) throw new ApiProblem(response, error);
+  if (!response.ok) {
+    const request = requests.get(response);
+    throw new ApiProblem(response, error, request && { method: request.method, url: request.url });
+  }
   return data as D;
+}
+
+/** A listing's page, with its response's request id and rate limit. */
+function page<D extends object>(result: Result<D>): D & ResponseMeta {
+  return { ...ok(result), ...responseMeta(result.response) };
 }
 
 function requiredHeader(response: Response, name: string): string {
   const value = response.headers.get(name);
   if (value === null) throw new Error(`The ${response.status} answer lacks the ${name} header that the API contract promises`);
   return value;
+}
+
+/** The spec's query: array filters joined by commas, as `GET /v1/todos` reads them. */
+function todosQuery({ priority, label_id, ...rest }: ListTodosQuery): NonNullable<paths['/v1/todos']['get']['parameters']['query']> {
+  const joined = (value: string | readonly string[] | undefined) => (typeof value === 'object' ? value.join(',') : value);
+  return { ...rest, priority: joined(priority), label_id: joined(label_id) };
 }
 
 /** Every write carries an Idempotency-Key, so it is safe to retry. */
@@ -246,7 +291,18 @@ const conditionalHeaders = (options: ConditionalWriteOptions) => ({
 export function createTodoClient(options: TodoClientOptions): TodoClient {
   const { baseUrl, token, fetch = (request: Request) => globalThis.fetch(request), retry = {} } = options;
   const getToken = options.getToken ?? (token === undefined ? undefined : () => token);
-  const api = createClient<paths>({ baseUrl, fetch: withRetries(fetch, retry) });
+  const transport = (timeoutMs: number | undefined): Fetch => {
+    const send = withRetries(withTimeout(fetch, timeoutMs), retry);
+    return async (request) => {
+      const response = await send(request);
+      requests.set(response, request);
+      return response;
+    };
+  };
+  const byDefault = transport(options.timeout);
+  /** What every call passes to openapi-fetch: its signal, and a transport with its timeout. */
+  const send = ({ signal, timeout }: CallOptions) => ({ signal, fetch: timeout === undefined ? byDefault : transport(timeout) });
+  const api = createClient<paths>({ baseUrl, fetch: byDefault });
   if (getToken) {
     api.use({
       onRequest: async ({ request }) => {
@@ -255,52 +311,68 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     });
   }
 
-  const list = async (query: ListTodosQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/todos', { params: { query }, signal }));
+  const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query: todosQuery(query) }, ...send(options) }));
 
-  async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
-    let cursor: string | null = null;
+  async function* paginate(filters: TodoFilters = {}, { from = null, ...options }: PaginateOptions = {}) {
+    let cursor = from;
     do {
-      const page: TodoList = await list(cursor === null ? filters : { ...filters, cursor }, options);
-      yield* page.data;
+      const page: TodoList & ResponseMeta = await list(cursor === null ? filters : { ...filters, cursor }, options);
+      yield page;
       cursor = page.next_cursor;
     } while (cursor !== null);
   }
 
-  async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
-    const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/todos', { params: { header }, body, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+  async function* iterate(filters: TodoFilters = {}, options: CallOptions = {}) {
+    for await (const page of paginate(filters, options)) yield* page.data;
   }
 
-  async function get(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedTodo | NotModified> {
+  async function collect(filters: TodoFilters = {}, { max = Number.POSITIVE_INFINITY, ...options }: CollectOptions = {}): Promise<Collected<Todo>> {
+    const data: Todo[] = [];
+    let next_cursor: string | null = null;
+    for await (const page of paginate(filters, options)) {
+      data.push(...page.data);
+      next_cursor = page.next_cursor;
+      if (data.length >= max) break;
+    }
+    return { data, next_cursor };
+  }
+
+  async function create(body: TodoCreate, options: WriteOptions = {}): Promise<CreatedTodo> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    const result = await api.POST('/v1/todos', { params: { header }, body, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
+  }
+
+  async function get(id: string, options: GetOptions = {}): Promise<FetchedTodo | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, signal });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.GET('/v1/todos/{id}', { params: { path: { id }, header }, ...send(options) });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function update(id: string, patch: TodoPatch, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.PATCH('/v1/todos/{id}', { params, body: patch, headers, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function remove(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/todos/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
   async function move(id: string, to: TodoMove, options: ConditionalWriteOptions = {}): Promise<TaggedTodo> {
-    const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.POST('/v1/todos/{id}/move', { params: { path: { id }, header: conditionalHeaders(options) }, body: to, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
-  const listLabels = async (query: ListLabelsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/labels', { params: { query }, signal }));
+  const listLabels = async (query: ListLabelsQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/labels', { params: { query }, ...send(options) }));
 
   async function* iterateLabels(query: Omit<ListLabelsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
     do {
-      const page: LabelList = await listLabels(cursor === null ? query : { ...query, cursor }, options);
+      const page: LabelList & ResponseMeta = await listLabels(cursor === null ? query : { ...query, cursor }, options);
       yield* page.data;
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -308,34 +380,35 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function createLabel(body: LabelCreate, options: WriteOptions = {}): Promise<CreatedLabel> {
     const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/labels', { params: { header }, body, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+    const result = await api.POST('/v1/labels', { params: { header }, body, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
   }
 
-  async function getLabel(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedLabel | NotModified> {
+  async function getLabel(id: string, options: GetOptions = {}): Promise<FetchedLabel | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, signal });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.GET('/v1/labels/{id}', { params: { path: { id }, header }, ...send(options) });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function updateLabel(id: string, patch: LabelPatch, options: ConditionalWriteOptions = {}): Promise<TaggedLabel> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.PATCH('/v1/labels/{id}', { params, body: patch, headers, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function removeLabel(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/labels/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
-  const listLists = async (query: ListListsQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/lists', { params: { query }, signal }));
+  const listLists = async (query: ListListsQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/lists', { params: { query }, ...send(options) }));
 
   async function* iterateLists(query: Omit<ListListsQuery, 'cursor'> = {}, options: CallOptions = {}) {
     let cursor: string | null = null;
     do {
-      const page: ListPage = await listLists(cursor === null ? query : { ...query, cursor }, options);
+      const page: ListPage & ResponseMeta = await listLists(cursor === null ? query : { ...query, cursor }, options);
       yield* page.data;
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -343,38 +416,39 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
 
   async function createList(body: ListCreate, options: WriteOptions = {}): Promise<CreatedList> {
     const header = { 'idempotency-key': idempotencyKey(options) };
-    const result = await api.POST('/v1/lists', { params: { header }, body, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location') };
+    const result = await api.POST('/v1/lists', { params: { header }, body, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
   }
 
-  async function getList(id: string, { ifNoneMatch, signal }: GetOptions = {}): Promise<FetchedList | NotModified> {
+  async function getList(id: string, options: GetOptions = {}): Promise<FetchedList | NotModified> {
+    const { ifNoneMatch } = options;
     const header = ifNoneMatch === undefined ? undefined : { 'if-none-match': ifNoneMatch };
-    const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, signal });
-    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '' };
-    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.GET('/v1/lists/{id}', { params: { path: { id }, header }, ...send(options) });
+    if (result.response.status === 304) return { notModified: true, etag: result.response.headers.get('ETag') ?? ifNoneMatch ?? '', ...responseMeta(result.response) };
+    return { notModified: false, data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function updateList(id: string, patch: ListPatch, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
     const headers = { 'Content-Type': 'application/merge-patch+json' };
-    const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.PATCH('/v1/lists/{id}', { params, body: patch, headers, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
   async function removeList(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
-    ok(await api.DELETE('/v1/lists/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, signal: options.signal }));
+    ok(await api.DELETE('/v1/lists/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
   }
 
   async function moveList(id: string, target: ListMove, options: ConditionalWriteOptions = {}): Promise<TaggedList> {
     const params = { path: { id }, header: conditionalHeaders(options) };
-    const result = await api.POST('/v1/lists/{id}/move', { params, body: target, signal: options.signal });
-    return { data: ok(result), etag: requiredHeader(result.response, 'ETag') };
+    const result = await api.POST('/v1/lists/{id}/move', { params, body: target, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
-  const listChanges = async (query: ListChangesQuery = {}, { signal }: CallOptions = {}) => ok(await api.GET('/v1/changes', { params: { query }, signal }));
+  const listChanges = async (query: ListChangesQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/changes', { params: { query }, ...send(options) }));
 
   async function* iterateChanges(cursor?: string, query: Omit<ListChangesQuery, 'cursor'> = {}, options: CallOptions = {}) {
-    let page: ChangeList;
+    let page: ChangeList & ResponseMeta;
     do {
       page = await listChanges(cursor === undefined ? query : { ...query, cursor }, options);
       yield page;
@@ -383,26 +457,26 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
   }
 
   return {
-    me: async ({ signal } = {}) => ok(await api.GET('/v1/me', { signal })),
-    todos: { list, iterate, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
+    me: async (options = {}) => ok(await api.GET('/v1/me', send(options))),
+    todos: { list, iterate, paginate, collect, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
     changes: {
       list: listChanges,
-      latest: async ({ signal } = {}) => ok(await api.GET('/v1/changes/latest', { signal })).cursor,
+      latest: async (options = {}) => ok(await api.GET('/v1/changes/latest', send(options))).cursor,
       iterate: iterateChanges,
     },
     health: {
-      live: async ({ signal } = {}) => ok(await api.GET('/health/live', { signal })),
-      ready: async ({ signal } = {}) => ok(await api.GET('/health/ready', { signal })),
+      live: async (options = {}) => ok(await api.GET('/health/live', send(options))),
+      ready: async (options = {}) => ok(await api.GET('/health/ready', send(options))),
     },
-    openapi: async ({ signal } = {}) => ok(await api.GET('/openapi.json', { signal })),
-    openapiYaml: async ({ signal } = {}) => ok(await api.GET('/openapi.yaml', { parseAs: 'text', signal })),
+    openapi: async (options = {}) => ok(await api.GET('/openapi.json', send(options))),
+    openapiYaml: async (options = {}) => ok(await api.GET('/openapi.yaml', { parseAs: 'text', ...send(options) })),
     docs: {
-      page: async ({ signal } = {}) => ok(await api.GET('/docs', { parseAs: 'text', signal })),
-      asset: async (name, { signal } = {}) => ok(await api.GET('/docs/{asset}', { params: { path: { asset: name } }, parseAs: 'blob', signal })),
+      page: async (options = {}) => ok(await api.GET('/docs', { parseAs: 'text', ...send(options) })),
+      asset: async (name, options = {}) => ok(await api.GET('/docs/{asset}', { params: { path: { asset: name } }, parseAs: 'blob', ...send(options) })),
       // A problem's `type` is a URI such as `/problems/not-found`: its last segment is the slug.
-      problem: async (type, { signal } = {}) => ok(await api.GET('/problems/{slug}', { params: { path: { slug: type.slice(type.lastIndexOf('/') + 1) } }, parseAs: 'text', signal })),
+      problem: async (type, options = {}) => ok(await api.GET('/problems/{slug}', { params: { path: { slug: type.slice(type.lastIndexOf('/') + 1) } }, parseAs: 'text', ...send(options) })),
     },
   };
 }

@@ -32,8 +32,17 @@ export type FieldError = Schemas['FieldError'];
 export type Liveness = Schemas['Liveness'];
 export type Readiness = Schemas['Readiness'];
 export type OpenAPIDocument = Schemas['OpenAPIDocument'];
-/** The query of `GET /v1/todos`: filters, sort, `limit` and `cursor`. */
-export type ListTodosQuery = NonNullable<paths['/v1/todos']['get']['parameters']['query']>;
+type TodosQuery = NonNullable<paths['/v1/todos']['get']['parameters']['query']>;
+/**
+ * The query of `GET /v1/todos`: filters, sort, `limit` and `cursor`. `priority` and `label_id`
+ * also take arrays (`['high', 'urgent']`), sent comma-separated.
+ */
+export type ListTodosQuery = Omit<TodosQuery, 'priority' | 'label_id'> & {
+  /** Only these priorities: `['high', 'urgent']`, or the spec's comma-separated string `'high,urgent'`. */
+  priority?: readonly Priority[] | TodosQuery['priority'];
+  /** Only todos with any of these labels (up to 20 ids): an array, or one id or several separated by commas. */
+  label_id?: readonly string[] | TodosQuery['label_id'];
+};
 /** A listing's query without `cursor`: what `todos.iterate` walks through. */
 export type TodoFilters = Omit<ListTodosQuery, 'cursor'>;
 
