@@ -5,7 +5,7 @@ import { BindParameters, OWNER_LOCKED, ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 import { explainNoMatch, notFound, versionSql, type ExpectedVersions } from './conditional-write.js';
 import { decodeCursor, keysetPage } from './cursor.js';
-import { positionIn, reserveEndPosition, type Gap } from './position.js';
+import { positionIn, rebalanceNeeded, reserveEndPosition, type Gap } from './position.js';
 
 export type { ListRow } from '../db/models/index.js';
 
@@ -42,9 +42,6 @@ const COLUMNS = LIST_COLUMNS.join(', ');
 /** The one list order: by position (bytewise, COLLATE "C"), ties by id; index lists_user_position_idx serves it. */
 const SORT: SortSpec = { expression: 'position', cast: 'text', descending: false };
 const SORT_NAME = 'position';
-
-/** The longest key the lists_position_format CHECK accepts. */
-const MAX_POSITION_LENGTH = 256;
 
 // The user row is already locked by reserveEndPosition (the lock order's first lock, user-scope.ts),
 // so two creates at limit - 1 cannot both pass the check on the count the triggers keep there
@@ -193,7 +190,7 @@ export async function moveList(userId: string, id: string, target: MoveTarget, e
   let gap: Gap = { before: gap_before, after: gap_after };
   if (inGap(list.position, gap)) return list;
   let position = positionIn(gap, end);
-  if (position.length > MAX_POSITION_LENGTH) {
+  if (rebalanceNeeded(position)) {
     await listsOf(userId).rows(RESPACE, [new Date(), id]);
     [found] = await read();
     if (!found) throw notFound(RESOURCE);
