@@ -1327,7 +1327,10 @@ export interface operations {
             /** @description The process is running. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1338,7 +1341,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1371,7 +1377,10 @@ export interface operations {
             /** @description Ready to serve traffic. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1382,7 +1391,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1404,9 +1416,15 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -1442,26 +1460,54 @@ export interface operations {
             /** @description The OpenAPI 3.1 document. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "Todo API",
+                     *         "version": "1.0.0"
+                     *       },
+                     *       "paths": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpenAPIDocument"];
                 };
             };
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -1470,7 +1516,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1498,7 +1547,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1534,26 +1586,51 @@ export interface operations {
             /** @description The OpenAPI 3.1 document. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example openapi: 3.1.0
+                     *     info:
+                     *       title: Todo API
+                     *       version: 1.0.0
+                     *     paths: {}
+                     */
                     "application/yaml": string;
                 };
             };
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -1562,7 +1639,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1590,7 +1670,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1623,18 +1706,25 @@ export interface operations {
             /** @description The Swagger UI page. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><html lang="en"><head><title>Todo API</title></head><body><div id="swagger-ui"></div></body></html> */
                     "text/html": string;
                 };
             };
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1673,16 +1763,27 @@ export interface operations {
             /** @description The file. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `public, max-age=86400`. */
+                    /**
+                     * @description `public, max-age=86400`.
+                     * @example public, max-age=86400
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example .swagger-ui .info { margin: 50px 0; } */
                     "text/css": string;
+                    /** @example window.onload = () => { window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" }); }; */
                     "text/javascript": string;
                     "image/png": string;
                 };
@@ -1690,11 +1791,20 @@ export interface operations {
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `public, max-age=86400`. */
+                    /**
+                     * @description `public, max-age=86400`.
+                     * @example public, max-age=86400
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -1703,7 +1813,10 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1725,7 +1838,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1753,7 +1869,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1789,18 +1908,25 @@ export interface operations {
             /** @description The page. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><html lang="en"><head><title>Request validation failed</title></head><body><h1>Request validation failed</h1><p>422 <code>validation_failed</code></p></body></html> */
                     "text/html": string;
                 };
             };
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1822,7 +1948,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -1855,13 +1984,25 @@ export interface operations {
             /** @description The caller. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -1872,15 +2013,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -1902,13 +2058,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -1930,15 +2098,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -1960,13 +2143,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -1988,15 +2183,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2054,15 +2264,30 @@ export interface operations {
             /** @description A page of todos. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/todos?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -2073,13 +2298,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2101,15 +2338,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2131,13 +2383,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2159,13 +2423,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2193,15 +2469,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2223,13 +2514,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2251,15 +2554,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2300,19 +2618,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new todo: `/v1/todos/{id}`. */
+                    /**
+                     * @description The path of the new todo: `/v1/todos/{id}`.
+                     * @example /v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+                     */
                     Location: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new todo at its `Location`. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new todo at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -2323,13 +2662,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2351,15 +2702,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2381,13 +2747,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2415,15 +2793,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2434,13 +2827,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2462,13 +2867,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2495,13 +2912,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2512,15 +2941,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2542,13 +2986,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2570,15 +3026,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2617,15 +3088,30 @@ export interface operations {
             /** @description The todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -2636,15 +3122,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -2653,15 +3154,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2683,13 +3199,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2711,13 +3239,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2739,13 +3279,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2773,15 +3325,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2803,13 +3370,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2831,15 +3410,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2880,15 +3474,30 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -2897,13 +3506,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2925,15 +3546,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2955,13 +3591,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2983,13 +3631,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3016,15 +3676,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3035,13 +3710,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3063,13 +3750,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3096,13 +3795,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3113,15 +3824,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3143,13 +3869,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3171,15 +3909,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3226,17 +3979,35 @@ export interface operations {
             /** @description The updated todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -3252,13 +4023,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3269,15 +4052,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3299,13 +4097,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3327,13 +4137,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3360,15 +4182,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3379,13 +4216,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3407,13 +4256,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3435,15 +4296,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -3470,13 +4346,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3487,15 +4375,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3517,13 +4420,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3545,15 +4460,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3599,17 +4529,35 @@ export interface operations {
             /** @description The moved todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next change. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next change.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -3625,13 +4573,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3642,15 +4602,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3672,13 +4647,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3700,13 +4687,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3733,15 +4732,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3752,13 +4766,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3780,13 +4806,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3808,13 +4846,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3841,13 +4891,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3858,15 +4920,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3888,13 +4965,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3916,15 +5005,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3962,15 +5066,30 @@ export interface operations {
             /** @description A page of labels. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/labels?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -3981,13 +5100,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4009,15 +5140,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4039,13 +5185,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4067,13 +5225,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4101,15 +5271,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4131,13 +5316,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4159,15 +5356,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4208,19 +5420,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new label: `/v1/labels/{id}`. */
+                    /**
+                     * @description The path of the new label: `/v1/labels/{id}`.
+                     * @example /v1/labels/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+                     */
                     Location: string;
-                    /** @description The label's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new label at its `Location`. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new label at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -4231,13 +5464,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4259,15 +5504,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4289,13 +5549,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4324,15 +5596,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4343,13 +5630,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4371,13 +5670,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4404,13 +5715,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4421,15 +5744,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4451,13 +5789,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4479,15 +5829,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4526,15 +5891,30 @@ export interface operations {
             /** @description The label. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -4545,15 +5925,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -4562,15 +5957,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4592,13 +6002,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4620,13 +6042,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4648,13 +6082,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4682,15 +6128,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4712,13 +6173,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4740,15 +6213,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4789,15 +6277,30 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -4806,13 +6309,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4834,15 +6349,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4864,13 +6394,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4892,13 +6434,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4925,15 +6479,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4944,13 +6513,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4972,13 +6553,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5005,13 +6598,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5022,15 +6627,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5052,13 +6672,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5080,15 +6712,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5135,17 +6782,35 @@ export interface operations {
             /** @description The updated label. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -5161,13 +6826,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5178,15 +6855,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5208,13 +6900,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5236,13 +6940,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5270,15 +6986,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5289,13 +7020,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5317,13 +7060,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5345,15 +7100,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -5380,13 +7150,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5397,15 +7179,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5427,13 +7224,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5455,15 +7264,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5503,15 +7327,30 @@ export interface operations {
             /** @description A page of lists. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/lists?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -5522,13 +7361,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5550,15 +7401,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5580,13 +7446,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5608,13 +7486,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5642,15 +7532,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5672,13 +7577,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5700,15 +7617,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5749,19 +7681,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new list: `/v1/lists/{id}`. */
+                    /**
+                     * @description The path of the new list: `/v1/lists/{id}`.
+                     * @example /v1/lists/019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+                     */
                     Location: string;
-                    /** @description The list's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new list at its `Location`. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new list at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -5772,13 +7725,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5800,15 +7765,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5830,13 +7810,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5864,15 +7856,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5883,13 +7890,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5911,13 +7930,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5944,13 +7975,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5961,15 +8004,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5991,13 +8049,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6019,15 +8089,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6066,15 +8151,30 @@ export interface operations {
             /** @description The list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -6085,15 +8185,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag` (the counts may still have changed). */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -6102,15 +8217,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6132,13 +8262,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6160,13 +8302,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6188,13 +8342,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6222,15 +8388,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6252,13 +8433,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6280,15 +8473,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6329,15 +8537,30 @@ export interface operations {
             /** @description Deleted, with its todos. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -6346,13 +8569,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6374,15 +8609,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6404,13 +8654,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6432,13 +8694,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6466,15 +8740,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6485,13 +8774,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6513,13 +8814,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6546,13 +8859,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6563,15 +8888,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6593,13 +8933,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6621,15 +8973,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6676,17 +9043,35 @@ export interface operations {
             /** @description The updated list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -6702,13 +9087,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6719,15 +9116,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6749,13 +9161,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6777,13 +9201,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6811,15 +9247,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6830,13 +9281,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6858,13 +9321,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6886,15 +9361,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -6921,13 +9411,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6938,15 +9440,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6968,13 +9485,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6996,15 +9525,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7050,17 +9594,35 @@ export interface operations {
             /** @description The moved list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next write. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next write.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -7076,13 +9638,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7093,15 +9667,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7123,13 +9712,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7151,13 +9752,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7184,15 +9797,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7203,13 +9831,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7231,13 +9871,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7259,13 +9911,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7292,13 +9956,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7309,15 +9985,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7339,13 +10030,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7367,15 +10070,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7413,13 +10131,25 @@ export interface operations {
             /** @description A page of changes, and where to continue. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7430,13 +10160,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7458,15 +10200,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7488,13 +10245,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7516,13 +10285,25 @@ export interface operations {
             /** @description The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor. (`cursor_expired`) */
             410: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7544,13 +10325,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7578,15 +10371,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7608,13 +10416,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7636,15 +10456,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7677,13 +10512,25 @@ export interface operations {
             /** @description The cursor. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7694,15 +10541,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7724,13 +10586,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7752,15 +10626,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7782,13 +10671,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7810,15 +10711,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
