@@ -1,3 +1,6 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,24 @@ import { startDevServer, type DevServer } from '../helpers/dev-server.js';
 // loads /docs as an integrator would and must show the guide and every operation.
 
 const SECTIONS = ['Getting a token', 'Errors', 'Pagination and cursors', 'ETags and If-Match', 'Idempotency and retries', 'Rate limits', 'Limits', 'Sync with the change feed', 'Webhooks (v1.1)', 'Batches (v1.1)'];
+
+/**
+ * Chromium unpacked from the package into a folder of its own version: @sparticuz/chromium
+ * unpacks into os.tmpdir() and reuses whatever `chromium` it finds there, however it got there.
+ */
+async function chromiumPath(): Promise<string> {
+  const pkg = path.resolve(import.meta.dirname, '../../node_modules/@sparticuz/chromium/package.json');
+  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = path.join(os.tmpdir(), `todo-api-chromium-${version}`);
+  mkdirSync(process.env.TMPDIR, { recursive: true });
+  try {
+    return await chromium.executablePath();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
 
 const operations = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op as unknown as { operationId: string; tags: string[] }));
 
@@ -44,7 +65,7 @@ describe('/docs in a headless browser', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await puppeteer.launch({
-      executablePath: await chromium.executablePath(),
+      executablePath: await chromiumPath(),
       // The machine has no network beyond loopback: nothing in the background may try it.
       args: [...chromium.args, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
       headless: 'shell',
