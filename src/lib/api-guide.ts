@@ -88,7 +88,7 @@ export const API_GUIDE = [
   '',
   '## Rate limits',
   '',
-  `Each user has a token bucket per instance: by default ${defaults.rateLimitRequests} requests every ${defaults.rateLimitWindowSeconds} seconds, refilled continuously (\`RATE_LIMIT_REQUESTS\`, \`RATE_LIMIT_WINDOW_SECONDS\`). Every authenticated \`/v1\` response carries the IETF draft headers \`RateLimit-Policy: "default";q=<requests>;w=<seconds>\` and \`RateLimit: "default";r=<left>;t=<seconds until full>\`. Past the limit: a 429 \`rate_limited\` with \`Retry-After\`. Pace requests by \`RateLimit\` rather than waiting for a 429.`,
+  `Each user has a token bucket per instance: by default ${defaults.rateLimitRequests} requests every ${defaults.rateLimitWindowSeconds} seconds, refilled continuously (\`RATE_LIMIT_REQUESTS\`, \`RATE_LIMIT_WINDOW_SECONDS\`). While rate limiting is on (\`RATE_LIMIT_ENABLED\`, the default), every authenticated \`/v1\` response carries the IETF draft headers \`RateLimit-Policy: "default";q=<requests>;w=<seconds>\` and \`RateLimit: "default";r=<left>;t=<seconds until full>\`. Past the limit: a 429 \`rate_limited\` with \`Retry-After\`. Pace requests by \`RateLimit\` rather than waiting for a 429.`,
   '',
   '## Limits',
   '',
