@@ -20,12 +20,18 @@ const kindOf = (template: string) => /^\/v1\/(\w+)\/\{id\}/.exec(template)?.[1];
 
 /** An object of user A for the kinds this suite can make, so that a path has a real id in it. */
 async function existing(ctx: Context, kind: string | undefined): Promise<{ id: string; version: number } | undefined> {
-  if (kind !== 'todos' && kind !== 'lists' && kind !== 'labels') return undefined;
+  // A webhook only with a receiver of this run to point it at.
+  const hookUrl = ctx.state.get('webhook-url') as string | undefined;
+  if (kind !== 'todos' && kind !== 'lists' && kind !== 'labels' && !(kind === 'webhooks' && hookUrl)) return undefined;
   const key = `errors-${kind}`;
   let object = ctx.state.get(key) as { id: string; version: number } | undefined;
   if (!object) {
     const name = `${ctx.marker} errors ${kind}`;
-    const body = kind === 'todos' ? { title: name, list_id: (await ctx.freshList('a', 'errors')).id } : { name };
+    const bodies: Record<string, () => Promise<unknown>> = {
+      todos: async () => ({ title: name, list_id: (await ctx.freshList('a', 'errors')).id }),
+      webhooks: () => Promise.resolve({ url: `${hookUrl}/errors`, events: ['*'], description: name }),
+    };
+    const body = await (bodies[kind] ?? (() => Promise.resolve({ name })))();
     object = (await ctx.create<{ id: string; version: number }>('a', kind, body)).object;
     ctx.state.set(key, object);
   }
@@ -118,7 +124,8 @@ export const errors: Group = {
           }
           touched.set(object.id, { kind, object });
           const path = pathWith(op.template, object.id);
-          const json = hasBody(op) ? (op.method === 'patch' ? (kind === 'todos' ? { title: 'stale' } : { name: 'stale' }) : {}) : undefined;
+          const patch = kind === 'todos' ? { title: 'stale' } : kind === 'webhooks' ? { description: 'stale' } : { name: 'stale' };
+          const json = hasBody(op) ? (op.method === 'patch' ? patch : {}) : undefined;
           expectProblem(fail, await ctx.request('a', op.method.toUpperCase(), path, { json, headers: { 'if-match': String(object.version) } }), 400, 'invalid_if_match');
           expectProblem(fail, await ctx.request('a', op.method.toUpperCase(), path, { json, headers: { 'if-match': `"${object.version + 1000}"` } }), 412, 'precondition_failed');
         });

@@ -8,6 +8,8 @@ import type { Todo } from './types.js';
 // data }` body); the group runs only when the spec has /v1/webhooks.
 
 interface Delivery {
+  /** The receiver's path it was sent to: one per webhook of the run. */
+  path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
@@ -22,7 +24,7 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        this.deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.deliveries.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         res.writeHead(204).end();
         for (const wake of this.waiters.splice(0)) wake();
       });
@@ -90,12 +92,17 @@ export function signatureValid(d: Delivery, secret: string): boolean {
 }
 
 const DELIVERY_TIMEOUT_MS = 20_000;
+/** The path of this group's webhook at the receiver (others of the run get other paths). */
+const MAIN = '/main';
 const CREATE = 'create a webhook: 201 with its whsec_ signing secret, which no later response shows';
 
 interface Webhook {
   id: string;
   secret?: string;
 }
+
+/** Whether the spec gives this POST a request body. */
+const takesBody = (ctx: Context, path: string) => (ctx.spec.find('POST', path)?.operation as { requestBody?: unknown } | undefined)?.requestBody !== undefined;
 
 function receiverUrl(ctx: Context): string {
   const url = ctx.state.get('webhook-url');
@@ -116,7 +123,7 @@ export function webhookGroup(receiver: WebhookReceiver): Group {
       {
         name: CREATE,
         async run(ctx) {
-          const { object } = await ctx.create<Webhook>('a', 'webhooks', { url: receiverUrl(ctx), events: ['*'], description: ctx.marker });
+          const { object } = await ctx.create<Webhook>('a', 'webhooks', { url: `${receiverUrl(ctx)}${MAIN}`, events: ['*'], description: ctx.marker });
           expect(typeof object.secret === 'string' && object.secret.startsWith('whsec_'), 'the created webhook has no whsec_ secret');
           const got = await ctx.request('a', 'GET', `/v1/webhooks/${object.id}`);
           expectStatus(got, 200);
@@ -131,7 +138,7 @@ export function webhookGroup(receiver: WebhookReceiver): Group {
           const hook = ctx.need<Webhook & { secret: string }>('webhook', `webhooks: ${CREATE}`);
           const list = (await ctx.freshList('a', 'webhook')).id;
           const { object: todo } = await ctx.create<Todo>('a', 'todos', { title: `${ctx.marker} hook`, list_id: list });
-          const delivery = await receiver.waitFor((_, event) => event.type === 'todo.created' && event.data.object?.id === todo.id, DELIVERY_TIMEOUT_MS);
+          const delivery = await receiver.waitFor((d, event) => d.path.endsWith(MAIN) && event.type === 'todo.created' && event.data.object?.id === todo.id, DELIVERY_TIMEOUT_MS);
           expect(delivery, `no todo.created event for ${todo.id} reached the receiver within ${DELIVERY_TIMEOUT_MS} ms`);
           expect(signatureValid(delivery, hook.secret), 'the todo.created delivery is not signed with the webhook secret (Standard Webhooks v1)');
         },
@@ -141,13 +148,36 @@ export function webhookGroup(receiver: WebhookReceiver): Group {
         async run(ctx) {
           const hook = ctx.need<Webhook & { secret: string }>('webhook', `webhooks: ${CREATE}`);
           const path = `/v1/webhooks/${hook.id}/test`;
-          const takesBody = (ctx.spec.find('POST', path)?.operation as { requestBody?: unknown } | undefined)?.requestBody !== undefined;
-          const sent = await ctx.request('a', 'POST', path, { json: takesBody ? {} : undefined });
+          const sent = await ctx.request('a', 'POST', path, { json: takesBody(ctx, path) ? {} : undefined });
           expect(sent.status >= 200 && sent.status < 300, `POST /v1/webhooks/{id}/test answered ${sent.status}`);
-          const delivery = await receiver.waitFor((_, event) => event.type === 'webhook.test', DELIVERY_TIMEOUT_MS);
+          const delivery = await receiver.waitFor((d, event) => d.path.endsWith(MAIN) && event.type === 'webhook.test', DELIVERY_TIMEOUT_MS);
           expect(delivery, `no webhook.test event reached the receiver within ${DELIVERY_TIMEOUT_MS} ms`);
           expect(signatureValid(delivery, hook.secret), 'the webhook.test delivery is not validly signed');
           expectStatus(await ctx.request('a', 'GET', `/v1/webhooks/${hook.id}/deliveries`), 200);
+        },
+      },
+      {
+        name: 'list and update a webhook, and rotate its secret: the new one signs, the old one still does',
+        async run(ctx) {
+          const hook = ctx.need<Webhook & { secret: string }>('webhook', `webhooks: ${CREATE}`);
+          const page = await ctx.request('a', 'GET', '/v1/webhooks?limit=100');
+          expectStatus(page, 200);
+          expect((page.body as { data: Webhook[] }).data.some((w) => w.id === hook.id), 'GET /v1/webhooks does not list the webhook');
+          expect(!page.text.includes(hook.secret), 'GET /v1/webhooks shows the secret');
+          const current = await ctx.request('a', 'GET', `/v1/webhooks/${hook.id}`);
+          const updated = await ctx.request('a', 'PATCH', `/v1/webhooks/${hook.id}`, { json: { description: `${ctx.marker} updated` }, headers: { 'if-match': current.headers.get('etag') ?? '*' } });
+          expectStatus(updated, 200);
+          expect((updated.body as { description?: string }).description === `${ctx.marker} updated`, 'the PATCH did not change the description');
+          const rotated = await ctx.request('a', 'POST', `/v1/webhooks/${hook.id}/rotate-secret`, { json: takesBody(ctx, `/v1/webhooks/${hook.id}/rotate-secret`) ? {} : undefined });
+          expectStatus(rotated, 200);
+          const secret = (rotated.body as { secret?: string }).secret;
+          expect(typeof secret === 'string' && secret.startsWith('whsec_') && secret !== hook.secret, 'rotate-secret did not answer a new whsec_ secret');
+          const seen = receiver.deliveries.length;
+          expect((await ctx.request('a', 'POST', `/v1/webhooks/${hook.id}/test`, { json: takesBody(ctx, `/v1/webhooks/${hook.id}/test`) ? {} : undefined })).status < 300, 'POST /v1/webhooks/{id}/test failed after the rotation');
+          const delivery = await receiver.waitFor((d, event) => d.path.endsWith(MAIN) && event.type === 'webhook.test' && receiver.deliveries.indexOf(d) >= seen, DELIVERY_TIMEOUT_MS);
+          expect(delivery, `no webhook.test event reached the receiver within ${DELIVERY_TIMEOUT_MS} ms after the rotation`);
+          expect(signatureValid(delivery, secret), 'the delivery after the rotation is not signed with the new secret');
+          expect(signatureValid(delivery, hook.secret), 'the delivery right after the rotation is not signed with the old secret as well');
         },
       },
       {
