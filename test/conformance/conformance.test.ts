@@ -1,5 +1,5 @@
 import { cpSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import { root, runCommand, type CommandResult } from '../sdk/run-command.js';
 // The conformance suite as an integrator runs it: packed with `npm pack -w`, installed from the
 // tarball into an empty project and started with `npx todo-api-conformance`. It passes against
 // the service, and fails, naming what broke, against servers that break the contract: the
-// bench's raw baseline (todos only, no idempotency, no spec served) and the service behind a
-// proxy that drops If-Match.
+// bench's raw baseline (todos only, no idempotency, no spec served) and the service behind
+// proxies that drop If-Match, drop Idempotency-Key, or serve the second user as the first.
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'conformance-'));
 const layoutDir = path.join(tmp, 'layout');
@@ -28,8 +28,11 @@ const databases: TestDatabase[] = [];
 const processes: ServerProcess[] = [];
 let serviceUrl = '';
 let baselineUrl = '';
-let proxy: Server | undefined;
-let proxyUrl = '';
+const proxies: Server[] = [];
+let dropIfMatchUrl = '';
+let dropIdempotencyUrl = '';
+let leakUrl = '';
+let leakTokens: [string, string] = ['', ''];
 
 /** `npm pack -w @todo-api/conformance` in a copy of the repository's layout: the worktree's dist/ is left alone. */
 async function packAndInstall(): Promise<void> {
@@ -91,12 +94,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The service with one behaviour turned off: a proxy in front of it that drops If-Match. */
-async function startProxy(): Promise<void> {
+/** The service with one behaviour turned off: a proxy in front of it that rewrites each request's headers. */
+async function startProxy(rewrite: (headers: IncomingHttpHeaders) => void): Promise<string> {
   const target = new URL(serviceUrl);
-  proxy = createServer((req, res) => {
+  const proxy = createServer((req, res) => {
     const headers = { ...req.headers };
-    delete headers['if-match'];
+    rewrite(headers);
     let answered = false;
     // A connection per request upstream, and an answer that comes before the whole body was sent
     // (a 413) is passed on: the broken-off upload is not an error of the answer.
@@ -114,8 +117,20 @@ async function startProxy(): Promise<void> {
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', () => resolve()));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  proxies.push(proxy);
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+  return `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+}
+
+/** Three ways to break the service: If-Match ignored, Idempotency-Key ignored, the second user served as the first. */
+async function startProxies(): Promise<void> {
+  dropIfMatchUrl = await startProxy((headers) => delete headers['if-match']);
+  dropIdempotencyUrl = await startProxy((headers) => delete headers['idempotency-key']);
+  leakTokens = await tokens();
+  const [a, b] = leakTokens;
+  leakUrl = await startProxy((headers) => {
+    if (headers.authorization === `Bearer ${b}`) headers.authorization = `Bearer ${a}`;
+  });
 }
 
 async function tokens(): Promise<[string, string]> {
@@ -123,8 +138,8 @@ async function tokens(): Promise<[string, string]> {
 }
 
 /** `npx todo-api-conformance`, in the integrator's project. */
-async function conformance(baseUrl: string, extra: string[] = []): Promise<CommandResult> {
-  const [a, b] = await tokens();
+async function conformance(baseUrl: string, extra: string[] = [], given?: [string, string]): Promise<CommandResult> {
+  const [a, b] = given ?? (await tokens());
   return runCommand('npx', ['--no-install', 'todo-api-conformance', '--base-url', baseUrl, '--token', a, '--token-b', b, ...extra], { cwd: projectDir, env: npmEnv, timeoutMs: 120_000 });
 }
 
@@ -132,11 +147,11 @@ const failedChecks = (output: string) => [...output.matchAll(/^ {2}FAIL (.+?)(?:
 const passedChecks = (output: string) => [...output.matchAll(/^ {2}ok {3}(.+?) \(\d+ ms\)$/gm)].map((m) => m[1]!);
 
 beforeAll(async () => {
-  await Promise.all([packAndInstall(), startService().then(startProxy), startBaseline()]);
+  await Promise.all([packAndInstall(), startService().then(startProxies), startBaseline()]);
 }, 180_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  for (const proxy of proxies) await new Promise<void>((resolve) => proxy.close(() => resolve()));
   for (const server of processes) await server.stop();
   for (const db of databases) await db.drop();
   rmSync(tmp, { recursive: true, force: true });
@@ -200,7 +215,7 @@ describe('the packed conformance suite, as an integrator runs it in CI', () => {
   }, 120_000);
 
   it('fails against the service with If-Match turned off, naming exactly the checks of If-Match', async () => {
-    const run = await conformance(proxyUrl);
+    const run = await conformance(dropIfMatchUrl);
     expect(run.code, run.output).toBe(1);
     expect(failedChecks(run.stdout).sort(), run.stdout).toEqual(
       [
@@ -223,6 +238,34 @@ describe('the packed conformance suite, as an integrator runs it in CI', () => {
     const offered = [...help.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]).filter((o) => o !== '--help');
     expect(documented.sort()).toEqual(offered.sort());
   }, 60_000);
+
+  it('fails against the service with Idempotency-Key turned off, naming the idempotency checks', async () => {
+    const run = await conformance(dropIdempotencyUrl, ['--only', 'idempotency']);
+    expect(run.code, run.output).toBe(1);
+    expect(failedChecks(run.stdout).sort(), run.stdout).toEqual(
+      [
+        'idempotency: a POST repeated with its Idempotency-Key replays the first response (Idempotent-Replayed: true) and creates one todo',
+        'idempotency: the same key with another body, path or method is a 422 idempotency_key_reused',
+        'idempotency: a retried PATCH and DELETE replay their answers; a request that failed stores nothing',
+        'idempotency: keys are per user, and a key longer than 255 characters is a 422',
+      ].sort(),
+    );
+    expect(run.stdout).toContain('the list holds 2 todos after a replayed create, expected 1');
+  }, 120_000);
+
+  it("fails against a service that serves the second user as the first, naming isolation", async () => {
+    const run = await conformance(leakUrl, ['--only', 'auth,isolation'], leakTokens);
+    expect(run.code, run.output).toBe(1);
+    expect(failedChecks(run.stdout).sort(), run.stdout).toEqual(
+      [
+        'auth: GET /v1/me answers the caller, private and not cached, and the two tokens are two different users',
+        "isolation: another user's todo, list and label answer exactly like missing ones (404, same problem) in every operation",
+        "isolation: another user's data never appears in a list, a search or a filter",
+        "isolation: another user's id in a body is the same 422 as a missing id, naming the field",
+      ].sort(),
+    );
+    expect(run.stdout).toContain('--token and --token-b are the same user');
+  }, 120_000);
 
   it('--only runs the named groups (the clean-up always), and a missing token is a usage error', async () => {
     const run = await conformance(serviceUrl, ['--only', 'isolation']);

@@ -146,10 +146,10 @@ export const idempotency: Group = {
         // Key order and spacing do not make another body.
         const again = await ctx.request('a', 'POST', '/v1/todos', { body: JSON.stringify({ list_id: list, title: json.title }, null, 2), headers });
         expectStatus(again, 201);
-        expect(again.headers.get('idempotent-replayed') === 'true', `the repeat answered Idempotent-Replayed: ${again.headers.get('idempotent-replayed')}`);
-        expect((again.body as Todo).id === first.object.id && again.headers.get('location') === first.res.headers.get('location') && again.headers.get('etag') === first.res.headers.get('etag'), 'the replay is not the first response (id, Location, ETag)');
         const page = (await ctx.request('a', 'GET', `/v1/todos?list_id=${list}`)).body as Page<Todo>;
         expect(page.data.length === 1, `the list holds ${page.data.length} todos after a replayed create, expected 1`);
+        expect(again.headers.get('idempotent-replayed') === 'true', `the repeat answered Idempotent-Replayed: ${again.headers.get('idempotent-replayed')}`);
+        expect((again.body as Todo).id === first.object.id && again.headers.get('location') === first.res.headers.get('location') && again.headers.get('etag') === first.res.headers.get('etag'), 'the replay is not the first response (id, Location, ETag)');
         expect(first.res.headers.get('idempotent-replayed') !== 'true', 'the first response says it was replayed');
       },
     },
