@@ -201,7 +201,7 @@ describe('the packed conformance suite, as an integrator runs it in CI', () => {
     for (const name of [
       'meta: the deployment serves its spec at /openapi.json, with every operation of the spec checked against',
       'auth: GET /v1/me answers the caller, private and not cached, and the two tokens are two different users',
-      'lists: create, get, rename and list lists; the default list comes first and is marked',
+      'lists: create, get, rename and list lists; exactly one is the default list',
       'labels: create, get, rename and list labels; a name is unique ignoring case (409 label_exists)',
       'idempotency: a POST repeated with its Idempotency-Key replays the first response (Idempotent-Replayed: true) and creates one todo',
       'conditional: a stale If-Match on PATCH is a 412 precondition_failed and changes nothing; the current one succeeds',
