@@ -267,8 +267,24 @@ describe('the packed conformance suite, as an integrator runs it in CI', () => {
     expect(run.stdout).toContain('--token and --token-b are the same user');
   }, 120_000);
 
-  it('--only runs the named groups (the clean-up always), and a missing token is a usage error', async () => {
-    const run = await conformance(serviceUrl, ['--only', 'isolation']);
+  it("the README's CI examples are valid YAML that run the CLI with the environment it reads", () => {
+    const readme = readFileSync(path.join(root, 'clients', 'conformance', 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) {
+      expect(() => parse(block) as unknown).not.toThrow();
+      expect(block).toContain('npx todo-api-conformance --junit conformance.xml');
+    }
+    for (const name of ['TODO_API_URL', 'TODO_API_TOKEN', 'TODO_API_TOKEN_B']) expect(blocks[0]).toContain(`${name}:`);
+  });
+
+  it('--only runs the named groups (the clean-up always), the environment gives the URL and tokens, and a missing token is a usage error', async () => {
+    const [a, b] = await tokens();
+    const run = await runCommand('npx', ['--no-install', 'todo-api-conformance', '--only', 'isolation'], {
+      cwd: projectDir,
+      env: { ...npmEnv, TODO_API_URL: serviceUrl, TODO_API_TOKEN: a, TODO_API_TOKEN_B: b },
+      timeoutMs: 120_000,
+    });
     expect(run.code, run.output).toBe(0);
     expect(new Set(passedChecks(run.stdout).map((name) => name.split(':')[0]))).toEqual(new Set(['isolation', 'cleanup']));
     const usage = await runCommand('npx', ['--no-install', 'todo-api-conformance', '--base-url', serviceUrl, '--token', 'x'], { cwd: projectDir, env: npmEnv });
