@@ -101,7 +101,6 @@ export const auth: Group = {
         const idA = (a.body as { id: string }).id;
         const idB = (b.body as { id: string }).id;
         expect(idA !== idB, `--token and --token-b are the same user (${idA}): isolation needs two users`);
-        ctx.state.set('user-a', idA);
       },
     },
     {

@@ -180,19 +180,21 @@ export const todos: Group = {
   ],
 };
 
-/** Every list of user A, page by page (at most 20 pages of 100). */
-async function allLists(ctx: Context, query: string): Promise<TodoList[]> {
-  const all: TodoList[] = [];
+/** Every item of user A at a list path, page by page (at most 20 pages). */
+async function allPages<T>(ctx: Context, path: string): Promise<T[]> {
+  const all: T[] = [];
   for (let cursor: string | null = null, n = 0; n < 20; n++) {
-    const res = await ctx.request('a', 'GET', `/v1/lists?limit=100${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await ctx.request('a', 'GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     expectStatus(res, 200);
-    const page = res.body as Page<TodoList>;
+    const page = res.body as Page<T>;
     all.push(...page.data);
     cursor = page.next_cursor;
     if (!cursor) break;
   }
   return all;
 }
+
+const allLists = (ctx: Context, query: string) => allPages<TodoList>(ctx, `/v1/lists?limit=100${query}`);
 
 export const lists: Group = {
   name: 'lists',
@@ -282,9 +284,8 @@ export const labels: Group = {
         expectStatus(await ctx.request('a', 'POST', '/v1/labels', { json: { name: `${ctx.marker} WORK` } }), 409, 'label_exists');
         const renamed = await ctx.request('a', 'PATCH', `/v1/labels/${object.id}`, { json: { name: `${ctx.marker} Office` } });
         expectStatus(renamed, 200);
-        const page = await ctx.request('a', 'GET', '/v1/labels?limit=100');
-        expectStatus(page, 200);
-        ctx.state.set('label', renamed.body);
+        const all = await allPages<Label>(ctx, '/v1/labels?limit=100');
+        expect(all.some((l) => l.id === object.id && l.name === `${ctx.marker} Office`), 'GET /v1/labels does not list the renamed label');
       },
     },
     {
