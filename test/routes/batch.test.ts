@@ -224,6 +224,101 @@ describe('POST /v1/batch', () => {
     });
   });
 
+  it('Idempotency-Key covers the whole batch: a retry replays the 200 and writes nothing; another body with the key is a 422', async () => {
+    const key = crypto.randomUUID();
+    const operations = [
+      { op: 'create', type: 'list', ref: 'l', data: { name: 'Keyed' } },
+      { op: 'create', type: 'todo', data: { title: 'keyed', list_id: '@l' } },
+    ];
+    const first = await batch(me, operations, { 'idempotency-key': key });
+    expectStatus(first, 200);
+    const before = await snapshot();
+    const again = await batch(me, operations, { 'idempotency-key': key });
+    expectStatus(again, 200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await snapshot()).toEqual(before);
+    const other = await batch(me, [operations[0]], { 'idempotency-key': key });
+    expectStatus(other, 422);
+    expect(other.body).toMatchObject({ code: 'idempotency_key_reused' });
+    // A failed batch stores nothing: its key is free for the corrected batch.
+    const failedKey = crypto.randomUUID();
+    expectStatus(await batch(me, [{ op: 'delete', type: 'todo', id: '019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f' }], { 'idempotency-key': failedKey }), 404);
+    expectStatus(await batch(me, [operations[0]], { 'idempotency-key': failedKey }), 200);
+  });
+
+  it('a batch and a single write racing on one todo with If-Match: one wins, the other is a 412, nothing half-written', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const todo = await me.created({ title: `race ${round}` });
+      const marker = `made by batch ${round}`;
+      const [viaBatch, single] = await Promise.all([
+        batch(me, [
+          { op: 'create', type: 'todo', data: { title: marker } },
+          { op: 'update', type: 'todo', id: todo.id, if_match: '"1"', data: { title: 'batch won' } },
+        ]),
+        me.patch(todo.id, { title: 'single won' }, { 'if-match': '"1"' }),
+      ]);
+      expect([viaBatch.status, single.status].sort()).toEqual([200, 412]);
+      const now = (await me.get(todo.id)).body as Todo;
+      const made = await t.db.query('SELECT id FROM todos WHERE title = $1', [marker]);
+      if (viaBatch.status === 200) {
+        expect(now).toMatchObject({ title: 'batch won', version: 2 });
+        expect(made).toHaveLength(1);
+      } else {
+        expect(viaBatch.body).toMatchObject({ code: 'precondition_failed', errors: [{ path: 'operations/1/if_match' }] });
+        expect(now).toMatchObject({ title: 'single won', version: 2 });
+        expect(made).toHaveLength(0);
+      }
+    }
+  });
+
+  it('the change feed after a batch is the feed after the same single operations', async () => {
+    /** A feed without what differs between two users: ids become their order of first appearance, times go. */
+    const normalised = async (c: TodoClient) => {
+      const body = (await c.raw('GET', '/v1/changes?limit=1000')).body as { data: Array<Record<string, unknown>> };
+      const ids = new Map<string, string>();
+      const TIME = new Set(['changed_at', 'created_at', 'updated_at', 'completed_at']);
+      const walk = (value: unknown): unknown => {
+        if (typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(value)) {
+          if (!ids.has(value)) ids.set(value, `id${ids.size}`);
+          return ids.get(value);
+        }
+        if (Array.isArray(value)) return value.map(walk);
+        if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => !TIME.has(k) && k !== 'seq').map(([k, v]) => [k, walk(v)]));
+        return value;
+      };
+      return body.data.map(walk);
+    };
+    const single = await newUser(t);
+    const batched = await newUser(t);
+    // The same work, one request per operation, then in one batch.
+    const list = ((await single.raw('POST', '/v1/lists', { name: 'Feed' })).body as List).id;
+    const todo = (await single.created({ title: 'fed', list_id: list })).id;
+    const label = ((await single.raw('POST', '/v1/labels', { name: 'fed' })).body as Label).id;
+    expectStatus(await single.patch(todo, { label_ids: [label], completed: true }), 200);
+    const gone = (await single.created({ title: 'gone' })).id;
+    expectStatus(await single.remove(gone), 204);
+    expectStatus(await single.raw('PATCH', `/v1/lists/${list}`, { name: 'Feed 2' }), 200);
+    expectStatus(await single.move(todo, { list_id: (await single.created({ title: 'anchor' })).list_id }), 200);
+    expectStatus(await single.raw('DELETE', `/v1/labels/${label}`), 204);
+
+    await ok(batched, [
+      { op: 'create', type: 'list', ref: 'list', data: { name: 'Feed' } },
+      { op: 'create', type: 'todo', ref: 'todo', data: { title: 'fed', list_id: '@list' } },
+      { op: 'create', type: 'label', ref: 'label', data: { name: 'fed' } },
+      { op: 'update', type: 'todo', id: '@todo', data: { label_ids: ['@label'], completed: true } },
+      { op: 'create', type: 'todo', ref: 'gone', data: { title: 'gone' } },
+      { op: 'delete', type: 'todo', id: '@gone' },
+      { op: 'update', type: 'list', id: '@list', data: { name: 'Feed 2' } },
+      { op: 'create', type: 'todo', data: { title: 'anchor' } },
+      { op: 'move', type: 'todo', id: '@todo', data: { list_id: ((await batched.raw('GET', '/v1/lists')).body as { data: List[] }).data[0]!.id } },
+      { op: 'delete', type: 'label', id: '@label' },
+    ]);
+    const expected = await normalised(single);
+    expect(expected.length).toBeGreaterThan(3);
+    expect(await normalised(batched)).toEqual(expected);
+  });
+
   it("another user's ids are a 404, exactly like ids that do not exist", async () => {
     const mine = await me.created({ title: 'mine' });
     const other = await newUser(t);
