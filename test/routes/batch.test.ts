@@ -319,6 +319,23 @@ describe('POST /v1/batch', () => {
     expect(await normalised(batched)).toEqual(expected);
   });
 
+  it('a batch of 100 operations takes well under DB_STATEMENT_TIMEOUT_MS, every one of its statements far less', async () => {
+    const operations: Operation[] = [
+      { op: 'create', type: 'list', ref: 'big', data: { name: 'Big' } },
+      ...Array.from({ length: 9 }, (_, i) => ({ op: 'create', type: 'label', ref: `l${i}`, data: { name: `big ${i} ${Math.random()}` } })),
+      ...Array.from({ length: 60 }, (_, i) => ({ op: 'create', type: 'todo', ref: `t${i}`, data: { title: `big ${i}`, list_id: '@big', label_ids: [`@l${i % 9}`] } })),
+      ...Array.from({ length: 20 }, (_, i) => ({ op: 'update', type: 'todo', id: `@t${i}`, if_match: '"1"', data: { completed: true } })),
+      ...Array.from({ length: 10 }, (_, i) => ({ op: 'move', type: 'todo', id: `@t${59 - i}`, data: { before_id: '@t0' } })),
+    ];
+    expect(operations).toHaveLength(100);
+    const started = performance.now();
+    const results = await ok(me, operations);
+    const ms = performance.now() - started;
+    expect(results).toHaveLength(100);
+    expect(ms).toBeLessThan(t.config.dbStatementTimeoutMs / 4);
+    console.info(`a batch of 100 operations: ${Math.round(ms)} ms`);
+  });
+
   it("another user's ids are a 404, exactly like ids that do not exist", async () => {
     const mine = await me.created({ title: 'mine' });
     const other = await newUser(t);
