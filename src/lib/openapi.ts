@@ -12,7 +12,8 @@ const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf
 export const FieldErrorSchema = z
   .object({
     path: z.string().max(256).openapi({
-      description: 'Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`.',
+      description:
+        'Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.',
       example: 'body.title',
     }),
     message: z.string().max(1024).openapi({ description: 'What is wrong with it, for a person to read.', example: 'Too small: expected string to have >=1 characters' }),
@@ -37,7 +38,11 @@ export const ProblemSchema = z
       example: 'validation_failed',
     }),
     request_id: z.string().max(128).openapi({ description: 'The `X-Request-Id` of the request; quote it when reporting a problem.', example: '0f8fad5b-d9cb-469f-a165-70867728950e' }),
-    errors: z.array(FieldErrorSchema).max(100).optional().openapi({ description: 'Present on `validation_failed`: one entry per offending field (at most 100).' }),
+    errors: z
+      .array(FieldErrorSchema)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Present on `validation_failed`: one entry per offending field (at most 100). A batch\'s problems also name the operation that failed (`operations/2/id`).' }),
   })
   .openapi('Problem', {
     description: 'An RFC 9457 problem details object: the body of every error response.',

@@ -517,12 +517,12 @@ export interface components {
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
              */
             request_id: string;
-            /** @description Present on `validation_failed`: one entry per offending field (at most 100). */
+            /** @description Present on `validation_failed`: one entry per offending field (at most 100). A batch's problems also name the operation that failed (`operations/2/id`). */
             errors?: components["schemas"]["FieldError"][];
         };
         FieldError: {
             /**
-             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`.
+             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.
              * @example body.title
              */
             path: string;
