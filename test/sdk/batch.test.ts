@@ -63,6 +63,9 @@ describe('client.batch()', () => {
     const b = (await newClient()).batch();
     b.create('label', { name: 'a' }, { ref: 'x' });
     expect(() => b.create('label', { name: 'b' }, { ref: 'x' })).toThrow(/already used/);
+    b.create('label', { name: 'c' }, { ref: 'r2' });
+    // A generated ref steps aside for one given earlier.
+    expect(b.create('label', { name: 'd' })).toMatchObject({ index: 2, name: 'r2_' });
   });
 
   it('types references by kind (checked by the type checker, not at run time)', async () => {

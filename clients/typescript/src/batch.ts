@@ -151,7 +151,9 @@ export function batchBuilder(
   };
   return {
     create(type, data, options = {}) {
-      const name = options.ref ?? `r${operations.length}`;
+      let name = options.ref ?? `r${operations.length}`;
+      // A generated name steps aside for one given earlier; a given one must be new.
+      while (options.ref === undefined && names.has(name)) name = `${name}_`;
       if (names.has(name)) throw new TypeError(`batch: ref ${JSON.stringify(name)} is already used in this batch`);
       names.add(name);
       const step = add(type, { op: 'create', ref: name, data: wireData(data) });
