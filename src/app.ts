@@ -5,6 +5,7 @@ import type { AppDependencies, AppOpenAPI } from './lib/types.js';
 import { requireAuth } from './middleware/auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { readBody } from './middleware/read-body.js';
+import { batchRouter } from './routes/batch/batch.index.js';
 import { changesRouter } from './routes/changes/changes.index.js';
 import { healthRouter } from './routes/health/health.index.js';
 import { labelsRouter } from './routes/labels/labels.index.js';
@@ -47,6 +48,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
   app.route('/', labelsRouter);
   app.route('/', listsRouter);
   app.route('/', changesRouter);
+  app.route('/', batchRouter);
   mount?.(app);
   return app;
 }

@@ -13,7 +13,8 @@ const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf
 export const FieldErrorSchema = z
   .object({
     path: z.string().max(256).openapi({
-      description: 'Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`.',
+      description:
+        'Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.',
       example: 'body.title',
     }),
     message: z.string().max(1024).openapi({ description: 'What is wrong with it, for a person to read.', example: 'Too small: expected string to have >=1 characters' }),
@@ -38,7 +39,11 @@ export const ProblemSchema = z
       example: 'validation_failed',
     }),
     request_id: z.string().max(128).openapi({ description: 'The `X-Request-Id` of the request; quote it when reporting a problem.', example: '0f8fad5b-d9cb-469f-a165-70867728950e' }),
-    errors: z.array(FieldErrorSchema).max(100).optional().openapi({ description: 'Present on `validation_failed`: one entry per offending field (at most 100).' }),
+    errors: z
+      .array(FieldErrorSchema)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Present on `validation_failed`: one entry per offending field (at most 100). A batch\'s problems also name the operation that failed (`operations/2/id`).' }),
   })
   .openapi('Problem', {
     description: 'An RFC 9457 problem details object: the body of every error response.',
@@ -148,6 +153,7 @@ const DOCUMENT_INFO = {
     { name: 'Todos', description: "The caller's todos. Every todo belongs to one user and is invisible to all others." },
     { name: 'Lists', description: "The caller's lists of todos, in an order the caller sets, each with its todo counts. Every user has one default list, \"Inbox\". Every list belongs to one user and is invisible to all others." },
     { name: 'Labels', description: "The caller's labels: names (unique per user, ignoring case) with an optional colour. Every label belongs to one user and is invisible to all others." },
+    { name: 'Batch', description: 'Many creates, updates, deletes and moves of todos, lists and labels in one request and one transaction: all take effect, or none does.' },
     { name: 'Users', description: 'The caller: the user a bearer token belongs to, created on its first request.' },
     { name: 'Operations', description: 'Health checks, the OpenAPI document and its documentation.' },
   ],

@@ -189,6 +189,13 @@ const MAX_ERRORS = 100;
 export interface FieldErrorContext {
   data?: unknown;
   names?: FieldNames;
+  /** How paths are written and which names a nested object takes, where the body nests them (a batch: `operations/3/data/title`). */
+  layout?: FieldLayout;
+}
+
+export interface FieldLayout {
+  path(steps: readonly PropertyKey[]): string;
+  namesAt(steps: readonly PropertyKey[]): readonly string[] | undefined;
 }
 
 /** Zod issues as `errors[]`, each with the request part and field path (`body.title`), bounded in size. */
@@ -198,12 +205,15 @@ export function fieldErrors(target: string, error: ZodError, context: FieldError
     .map((e) => ({ path: e.path.slice(0, 256), message: e.message.slice(0, 1024) }));
 }
 
-function collectFieldErrors(target: string, error: ZodError, { data, names }: FieldErrorContext): FieldError[] {
+function collectFieldErrors(target: string, error: ZodError, { data, names, layout }: FieldErrorContext): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
-    const base = [target, ...issue.path.map(String)].join('.');
+    const base = layout ? layout.path(issue.path) : [target, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: `${base}.${key}`, message: unknownKeyMessage(target, key, names?.[target]) });
+      for (const key of issue.keys) {
+        const path = layout ? layout.path([...issue.path, key]) : `${base}.${key}`;
+        out.push({ path, message: unknownKeyMessage(target, key, layout ? layout.namesAt(issue.path) : names?.[target]) });
+      }
     } else if (issue.code === 'invalid_type' && issue.path.length > 0 && data !== undefined && !valueAt(data, issue.path).found) {
       // zod's own words for a missing value ("expected string, received undefined") do not say that it is required.
       out.push({ path: base, message: 'Required.' });

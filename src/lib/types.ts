@@ -22,6 +22,8 @@ export interface AppBindings {
     deps: AppDependencies;
     /** Set by the auth middleware on every /v1 route. */
     user: AuthUser;
+    /** Set by the rate limiter when it is on: takes more tokens for a request that costs more than one (src/middleware/rate-limit.ts). */
+    chargeRequests?: (extra: number) => void;
   };
 }
 

@@ -1,31 +1,45 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Env } from '../env.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppBindings } from '../lib/types.js';
-import { RateLimiter } from '../services/rate-limit-service.js';
+import { RateLimiter, type RateLimitDecision } from '../services/rate-limit-service.js';
 
 /**
  * Per-user rate limit with the IETF draft's headers (draft-ietf-httpapi-ratelimit-headers):
  * `RateLimit-Policy: "default";q=<requests>;w=<window>` and `RateLimit: "default";r=<left>;t=<reset>`
  * on every authenticated /v1 response, and 429 with Retry-After when the bucket is empty.
+ * A request costs one token; a route that costs more (a batch: one per operation) charges the
+ * rest with `chargeRequests` once its body is validated, before any connection is taken.
  */
 export function rateLimit(config: Pick<Env, 'rateLimitEnabled' | 'rateLimitRequests' | 'rateLimitWindowSeconds'>): MiddlewareHandler<AppBindings> {
   const { rateLimitEnabled: enabled, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } = config;
   if (!enabled) return (_c, next) => next();
   const limiter = new RateLimiter({ requests, windowSeconds });
   const policy = `"default";q=${requests};w=${windowSeconds}`;
-  return (c, next) => {
-    const decision = limiter.take(c.get('user').id);
+  const apply = (c: Context<AppBindings>, decision: RateLimitDecision, cost: number) => {
     const rateLimit = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {
+      const what = cost === 1 ? '' : ` This request counts as ${cost} (one per operation)${cost > requests ? ', more than the limit allows at all: send fewer operations per batch' : ''}.`;
       throw new ApiError('rate_limited', {
-        detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user. Retry after ${decision.retryAfterSeconds} s.`,
+        detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user.${what} Retry after ${decision.retryAfterSeconds} s.`,
         headers: { 'RateLimit-Policy': policy, RateLimit: rateLimit, 'Retry-After': String(decision.retryAfterSeconds) },
       });
     }
     // Before `next`, like private-no-store.ts: every response of this request, errors too, carries them.
     c.header('RateLimit-Policy', policy);
     c.header('RateLimit', rateLimit);
+  };
+  return (c, next) => {
+    const user = c.get('user').id;
+    apply(c, limiter.take(user), 1);
+    c.set('chargeRequests', (extra: number) => {
+      if (extra > 0) apply(c, limiter.take(user, extra), extra + 1);
+    });
     return next();
   };
+}
+
+/** Charges `extra` more requests to the caller (429 when they are not left); a no-op when rate limiting is off. */
+export function chargeRequests(c: Context<AppBindings>, extra: number): void {
+  c.get('chargeRequests')?.(extra);
 }

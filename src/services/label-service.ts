@@ -57,10 +57,10 @@ async function uniqueName<T>(name: string | undefined, write: () => Promise<T>):
   }
 }
 
-/** Creates a label, unless the caller already has `maxLabels` (LIMIT_LABELS_PER_USER, 409 `limit_reached`) or one with this name (409 `label_exists`). */
-export async function createLabel(userId: string, input: LabelInput, maxLabels: number): Promise<LabelRow> {
+/** Creates a label, unless the caller already has `maxLabels` (LIMIT_LABELS_PER_USER, 409 `limit_reached`) or one with this name (409 `label_exists`). `id` is given by a batch that refers to the label before it exists. */
+export async function createLabel(userId: string, input: LabelInput, maxLabels: number, id: string = uuidv7()): Promise<LabelRow> {
   const [row] = await uniqueName(input.name, () =>
-    labelsOf(userId).rows<LabelRow>(INSERT, [uuidv7(), input.name, input.color ?? null, new Date(), maxLabels]),
+    labelsOf(userId).rows<LabelRow>(INSERT, [id, input.name, input.color ?? null, new Date(), maxLabels]),
   );
   if (!row) {
     throw new ApiError('limit_reached', {

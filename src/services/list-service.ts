@@ -90,10 +90,10 @@ const RESPACE = `WITH ordered AS (
   FROM ordered, counter WHERE l.user_id = $1 AND l.id = ordered.id
   RETURNING l.id`;
 
-/** Creates a list at the end of the caller's lists, unless they already have `maxLists` (LIMIT_LISTS_PER_USER, 409 `limit_reached`). */
-export async function createList(userId: string, input: ListInput, maxLists: number): Promise<ListRow> {
+/** Creates a list at the end of the caller's lists, unless they already have `maxLists` (LIMIT_LISTS_PER_USER, 409 `limit_reached`). `id` is given by a batch that refers to the list before it exists. */
+export async function createList(userId: string, input: ListInput, maxLists: number, id: string = uuidv7()): Promise<ListRow> {
   const position = await reserveEndPosition(userId);
-  const [row] = await listsOf(userId).rows<ListRow>(INSERT, [uuidv7(), input.name, input.color ?? null, position, new Date(), maxLists]);
+  const [row] = await listsOf(userId).rows<ListRow>(INSERT, [id, input.name, input.color ?? null, position, new Date(), maxLists]);
   if (!row) {
     throw new ApiError('limit_reached', {
       detail: `You have ${maxLists} lists, the most one user may have (limits.lists in GET /v1/me; the default list counts). Delete some to create more. Nothing was changed.`,

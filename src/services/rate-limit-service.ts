@@ -10,7 +10,7 @@ export interface RateLimitDecision {
   remaining: number;
   /** Seconds until the bucket is full again (the draft's `t` for the quota). */
   resetSeconds: number;
-  /** Seconds until one token is available: the Retry-After of a refused request. */
+  /** Seconds until the tokens asked for are available: the Retry-After of a refused request. */
   retryAfterSeconds: number;
 }
 
@@ -33,20 +33,22 @@ export class RateLimiter {
     this.perSecond = policy.requests / policy.windowSeconds;
   }
 
-  take(subject: string): RateLimitDecision {
+  /** Takes `cost` tokens (a batch costs one per operation), or none when fewer are left. */
+  take(subject: string, cost = 1): RateLimitDecision {
     const now = this.now();
     const capacity = this.policy.requests;
     const bucket = this.buckets.get(subject) ?? { tokens: capacity, updatedAt: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
     bucket.updatedAt = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
+    const allowed = bucket.tokens >= cost;
+    if (allowed) bucket.tokens -= cost;
     this.remember(subject, bucket);
     return {
       allowed,
       remaining: Math.floor(bucket.tokens),
       resetSeconds: Math.ceil((capacity - bucket.tokens) / this.perSecond),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)),
+      // A cost beyond the capacity never fits: the wait for a full bucket is the most there is to say.
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((Math.min(cost, capacity) - bucket.tokens) / this.perSecond)),
     };
   }
 

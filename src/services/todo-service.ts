@@ -145,12 +145,12 @@ async function referencesChecked<T>(input: { label_ids?: string[] | undefined },
   }
 }
 
-/** Creates a todo, unless the caller already has `maxTodos` (LIMIT_TODOS_PER_USER): then a 409 `limit_reached`. */
-export async function createTodo(userId: string, input: TodoInput, maxTodos: number): Promise<TodoRow> {
+/** Creates a todo, unless the caller already has `maxTodos` (LIMIT_TODOS_PER_USER): then a 409 `limit_reached`. `id` is given by a batch that refers to the todo before it exists. */
+export async function createTodo(userId: string, input: TodoInput, maxTodos: number, id: string = uuidv7()): Promise<TodoRow> {
   const now = new Date();
   const completed = input.completed ?? false;
   const [row] = await referencesChecked(input, () => todosOf(userId).rows<TodoRow>(INSERT, [
-    uuidv7(),
+    id,
     input.list_id ?? null,
     input.parent_id ?? null,
     input.label_ids ?? [],

@@ -100,6 +100,19 @@ describe.each([
     expect(await statementsOf(spy, () => me.raw('DELETE', `/v1/lists/${second!.id}`))).toHaveLength(write);
   });
 
+  // Issue 14: a batch is its operations' statements in one transaction, and nothing per operation besides.
+  it(`POST /v1/batch of 20 todo creates or 20 updates: ${write - 1} + 20; of 20 list creates: ${write - 1} + 40 (each reserves its end key)`, async () => {
+    const creates = Array.from({ length: 20 }, (_, i) => ({ op: 'create', type: 'todo', ref: `t${i}`, data: { title: `batched ${i}` } }));
+    const created = await statementsOf(spy, () => me.raw('POST', '/v1/batch', { operations: creates }));
+    expect(created).toHaveLength(write - 1 + 20);
+    expect(created.filter((sql) => sql.startsWith('INSERT INTO todos'))).toHaveLength(20);
+    const ids = ((await me.list({ limit: 20, sort: '-created_at' })).body as { data: Array<{ id: string }> }).data.map((todo) => todo.id);
+    const updates = ids.map((todoId, i) => ({ op: 'update', type: 'todo', id: todoId, if_match: '"1"', data: { completed: true, priority: i % 2 === 0 ? 'high' : 'low' } }));
+    expect(await statementsOf(spy, () => me.raw('POST', '/v1/batch', { operations: updates }))).toHaveLength(write - 1 + 20);
+    const lists = Array.from({ length: 20 }, (_, i) => ({ op: 'create', type: 'list', data: { name: `batched ${i}` } }));
+    expect(await statementsOf(spy, () => me.raw('POST', '/v1/batch', { operations: lists }))).toHaveLength(write - 1 + 40);
+  });
+
   it('no statement looks up the caller', async () => {
     spy.reset();
     await me.get(id);

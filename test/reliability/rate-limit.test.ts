@@ -49,6 +49,41 @@ describe('rate limiting with RATE_LIMIT_REQUESTS=5 per 60 s', () => {
   });
 });
 
+// Issue 14: a batch counts as one request per operation.
+describe('a batch against RATE_LIMIT_REQUESTS=10 per 60 s', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW_SECONDS: '60' } });
+  });
+  afterAll(() => t.close());
+  const labels = (n: number, prefix: string) => ({ operations: Array.from({ length: n }, (_, i) => ({ op: 'create', type: 'label', data: { name: `${prefix} ${i}` } })) });
+  const send = (token: string, body: unknown) =>
+    t.request('/v1/batch', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const labelCount = async () => Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM labels'))[0]!.n);
+
+  it('takes one token per operation, and refuses a batch that does not fit whole, running none of it', async () => {
+    const token = await signToken({ sub: newSubject() });
+    const four = await send(token, labels(4, 'four'));
+    expect(four.status).toBe(200);
+    expect(four.headers.get('ratelimit')).toMatch(/^"default";r=6;/);
+    const before = await labelCount();
+    const seven = await send(token, labels(7, 'seven'));
+    expect(seven.status).toBe(429);
+    expect(Number(seven.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await seven.json()) as { detail: string }).detail).toMatch(/counts as 7 \(one per operation\)/);
+    expect(await labelCount()).toBe(before);
+    // What is left still serves smaller requests.
+    expect((await send(token, labels(5, 'five'))).status).toBe(200);
+    expect(await labelCount()).toBe(before + 5);
+  });
+
+  it('a batch of more operations than the limit allows is refused and says so', async () => {
+    const res = await send(await signToken({ sub: newSubject() }), labels(11, 'eleven'));
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/more than the limit allows at all/);
+  });
+});
+
 describe('rate limiting with RATE_LIMIT_ENABLED=false', () => {
   let t: TestApp;
   beforeAll(async () => {

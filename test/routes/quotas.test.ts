@@ -24,6 +24,18 @@ describe('item 9: per-user quotas (LIMIT_TODOS_PER_USER=3)', () => {
     return row!;
   };
 
+  it('a batch is held to the same quota: the create past it is a 409 at its operation, and the batch writes nothing', async () => {
+    const me = await newUser(t);
+    await me.created({ title: 'already there' });
+    const operations = Array.from({ length: LIMIT }, (_, i) => ({ op: 'create', type: 'todo', data: { title: `batched ${i}` } }));
+    const refused = await me.raw('POST', '/v1/batch', { operations });
+    expectStatus(refused, 409);
+    expect(refused.body).toMatchObject({ code: 'limit_reached', errors: [{ path: `operations/${LIMIT - 1}` }] });
+    expect(await rowsOf(me)).toEqual({ n: 1, counted: 1 });
+    expectStatus(await me.raw('POST', '/v1/batch', { operations: operations.slice(1) }), 200);
+    expect(await rowsOf(me)).toEqual({ n: LIMIT, counted: LIMIT });
+  });
+
   it('the 4th create is a 409 limit_reached that names the limit and writes nothing; deleting one frees a slot', async () => {
     const me = await newUser(t);
     const made = [];

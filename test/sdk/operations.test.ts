@@ -48,6 +48,11 @@ const SDK_METHODS: Record<keyof operations, Call> = {
   moveList: async (c) => c.lists.move(await newList(c), {}),
   listChanges: (c) => c.changes.list(),
   getLatestChange: (c) => c.changes.latest(),
+  runBatch: (c) => {
+    const b = c.batch();
+    b.create('label', { name: `reachable ${crypto.randomUUID()}` });
+    return b.send();
+  },
 };
 
 interface SpecOperation {

@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { ApiProblem } from './api-problem.js';
+import { batchBuilder, type BatchBuilder } from './batch.js';
 import { responseMeta, type ResponseMeta } from './response-meta.js';
 import { withTimeout } from './transport.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
@@ -32,6 +33,20 @@ import type {
 } from './types.js';
 
 export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type ApiRequestInfo } from './api-problem.js';
+export type {
+  BatchBuilder,
+  BatchConditionOptions,
+  BatchCreateOptions,
+  BatchData,
+  BatchKind,
+  BatchObjects,
+  BatchSendOptions,
+  BatchStep,
+  BatchStepResult,
+  IdOf,
+  Ref,
+  SentBatch,
+} from './batch.js';
 export type { Fetch, RetryOptions } from './retry.js';
 export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
@@ -214,6 +229,11 @@ export interface TodoClient {
      */
     iterate(cursor?: string, query?: Omit<ListChangesQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<ChangeList & ResponseMeta, void, undefined>;
   };
+  /**
+   * A new batch (`POST /v1/batch`): add up to 100 operations, then `send()` runs them in one
+   * transaction. `create` returns a typed reference to pass where that kind's id goes later.
+   */
+  batch(): BatchBuilder;
   health: {
     /** `GET /health/live`. */
     live(options?: CallOptions): Promise<Liveness>;
@@ -456,8 +476,16 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     } while (page.has_more);
   }
 
+  const batch = () =>
+    batchBuilder(async (body, options) => {
+      const header = { 'idempotency-key': idempotencyKey(options) };
+      const result = await api.POST('/v1/batch', { params: { header }, body, ...send(options) });
+      return { ...ok(result), ...responseMeta(result.response) };
+    }, ifMatchHeader);
+
   return {
     me: async (options = {}) => ok(await api.GET('/v1/me', send(options))),
+    batch,
     todos: { list, iterate, paginate, collect, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },

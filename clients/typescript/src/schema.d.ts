@@ -414,6 +414,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run operations in one transaction
+         * @description Runs up to 100 creates, updates, deletes and moves of todos, lists and labels, in order, in one transaction: either every operation takes effect, or none does.
+         *
+         *     - **Operations.** Each is `{ op, type, id?, data?, if_match?, ref? }`: `create`, `update`, `delete` on a `todo`, `list` or `label`, and `move` on a `todo` or `list`. `data` is exactly the body of the single operation (`POST /v1/todos`, `PATCH /v1/todos/{id}`, `POST /v1/todos/{id}/move`, and their list and label twins), with the same rules, defaults and limits; `id` is the path's id; `if_match` is the precondition the single operation takes as a header (an `ETag`, or `*`). A combination that does not exist (a move of a label) is a 422 on `operations/<n>/op`.
+         *     - **References.** A create may name its object in `ref` (1 to 40 letters, digits, `_` or `-`, starting with a letter, unique in the batch). A later operation refers to it as `"@name"` wherever it takes an id: `id`, `data.list_id`, `data.parent_id`, each of `data.label_ids`, `data.before_id`, `data.after_id`. A reference to no operation, to a later operation (or its own), or to an object of another kind (a label as `list_id`) is a 422 naming its path (references are checked once the rest of the body is valid, before anything runs).
+         *     - **Results.** 200 with `results`, one per operation, in order: `status` is what the single operation answers (201 create, 200 update or move, 204 delete), `data` its object (`null` for a delete) and `etag` its new `ETag`. An object changed by a later operation of the same batch appears in each result as it was then.
+         *     - **Failure.** The first operation that fails decides the answer: the single operation's problem (same status and `code`), with its `detail` starting `Operation <n>:` and every `errors[].path` inside that operation (`operations/3/data/title`, `operations/2/id`, `operations/1/if_match`). Nothing of the batch is written: earlier operations are rolled back, later ones do not run. A body that breaks the schema is a 422 listing every offending field (paths like `operations/3/data/title`), before anything runs.
+         *     - **Limits.** 1 to 100 operations, and the request body at most `BODY_LIMIT_BYTES` (100 KiB by default). The per-user quotas (`limits` in `GET /v1/me`) hold as for single operations: the create that would pass one is a 409 `limit_reached`, and the whole batch changes nothing.
+         *     - **Rate limit.** A batch counts as one request per operation: a batch of 20 takes 20 from the same budget as 20 single requests (`RateLimit` shows what is left). When fewer are left, the whole batch is a 429 and nothing runs.
+         *     - **Idempotency.** An `Idempotency-Key` covers the whole batch: a retry with the same key and body replays the stored 200 (`Idempotent-Replayed: true`) and runs nothing again; the same key with another body is a 422 `idempotency_key_reused`.
+         *     - **Change feed and webhooks.** Every operation is recorded in the change feed (`GET /v1/changes`) exactly as the single operation would be, all in the batch's one commit.
+         */
+        post: operations["runBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -488,12 +517,12 @@ export interface components {
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
              */
             request_id: string;
-            /** @description Present on `validation_failed`: one entry per offending field (at most 100). */
+            /** @description Present on `validation_failed`: one entry per offending field (at most 100). A batch's problems also name the operation that failed (`operations/2/id`). */
             errors?: components["schemas"]["FieldError"][];
         };
         FieldError: {
             /**
-             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`.
+             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.
              * @example body.title
              */
             path: string;
@@ -1305,6 +1334,473 @@ export interface components {
              * @example WyI0MiIsIjAxOWE4ZjMwLTFiMmMtN2Q0ZS04ZjVhLTZiN2M4ZDllMGYxYSJd.c2lnbmF0dXJlc2ln
              */
             cursor: string;
+        };
+        /** @description Every operation took effect: their results, in order. */
+        BatchResponse: {
+            /** @description One result per operation, in the order of the operations. */
+            results: components["schemas"]["BatchResult"][];
+        };
+        /** @description What one operation did. */
+        BatchResult: {
+            /**
+             * Format: int32
+             * @description What the single operation answers: 201 for a create, 200 for an update or move, 204 for a delete.
+             * @example 201
+             * @enum {integer}
+             */
+            status: 200 | 201 | 204;
+            /** @description The object as the single operation returns it (a Todo, List or Label, by the operation's `type`), or `null` for a delete. */
+            data: components["schemas"]["Todo"] | components["schemas"]["List"] | components["schemas"]["Label"] | null;
+            /**
+             * @description The object's `ETag` after the operation (`"<version>"`), for `If-Match` later; `null` for a delete.
+             * @example "1"
+             */
+            etag: string | null;
+        };
+        /**
+         * @description Operations to run in order, in one transaction: all of them take effect, or none does.
+         * @example {
+         *       "operations": [
+         *         {
+         *           "op": "create",
+         *           "type": "list",
+         *           "ref": "trip",
+         *           "data": {
+         *             "name": "Trip"
+         *           }
+         *         },
+         *         {
+         *           "op": "create",
+         *           "type": "todo",
+         *           "ref": "pack",
+         *           "data": {
+         *             "title": "Pack",
+         *             "list_id": "@trip"
+         *           }
+         *         },
+         *         {
+         *           "op": "create",
+         *           "type": "todo",
+         *           "data": {
+         *             "title": "Tent",
+         *             "parent_id": "@pack"
+         *           }
+         *         },
+         *         {
+         *           "op": "update",
+         *           "type": "todo",
+         *           "id": "019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+         *           "if_match": "\"3\"",
+         *           "data": {
+         *             "completed": true
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        BatchRequest: {
+            /** @description The operations, 1 to 100, run in this order. */
+            operations: components["schemas"]["BatchOperation"][];
+        };
+        /** @description One operation: `op` (`create`, `update`, `delete`, or `move` for todos and lists) on a `type` (`todo`, `list`, `label`). `data` is the body the single operation takes, `id` the object it acts on, `if_match` its `If-Match`; a create may name its object in `ref`. A field the combination does not take (`data` on a delete, `id` or `if_match` on a create, `ref` on anything but a create) is a 422. */
+        BatchOperation: (components["schemas"]["CreateTodoOperation"] | components["schemas"]["UpdateTodoOperation"] | components["schemas"]["DeleteTodoOperation"] | components["schemas"]["MoveTodoOperation"]) | (components["schemas"]["CreateListOperation"] | components["schemas"]["UpdateListOperation"] | components["schemas"]["DeleteListOperation"] | components["schemas"]["MoveListOperation"]) | (components["schemas"]["CreateLabelOperation"] | components["schemas"]["UpdateLabelOperation"] | components["schemas"]["DeleteLabelOperation"]);
+        /** @description Creates a todo, like `POST /v1/todos` (answers 201). */
+        CreateTodoOperation: {
+            /**
+             * @description Create an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "create";
+            /**
+             * @description What kind of object.
+             * @example todo
+             * @enum {string}
+             */
+            type: "todo";
+            /**
+             * @description A name for the object this operation creates, unique in the batch: later operations refer to it as `@name` wherever they take an id of its kind. 1 to 40 letters, digits, `_` or `-`, starting with a letter.
+             * @example trip
+             */
+            ref?: string;
+            data: components["schemas"]["BatchTodoCreate"];
+        };
+        /**
+         * @description The body of `POST /v1/todos` (TodoCreate), where `list_id`, `parent_id` and each of `label_ids` may also be a `@name` reference.
+         * @example {
+         *       "title": "Pack the tent",
+         *       "list_id": "@trip"
+         *     }
+         */
+        BatchTodoCreate: {
+            /**
+             * @description What to do. 1 to 1024 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed.
+             * @example Buy oat milk
+             */
+            title: string;
+            /**
+             * @description Free text, up to 8192 characters, stored as sent; `null` when there is none.
+             * @example The barista kind, two cartons.
+             */
+            description?: string | null;
+            /**
+             * @description Default `false`. `true` also sets `completed_at`.
+             * @example false
+             */
+            completed?: boolean;
+            /**
+             * Format: date-time
+             * @description When it is due: an RFC 3339 timestamp with an offset (stored to the millisecond and returned in UTC), or `null`.
+             * @example 2026-12-01T17:00:00Z
+             */
+            due_at?: string | null;
+            /**
+             * @description Default `none`.
+             * @example high
+             * @enum {string}
+             */
+            priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * @description A list: one of the caller's lists, or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @trip
+             */
+            list_id?: string;
+            /**
+             * @description A parent: one of the caller's todos, or a todo created earlier in the batch; `null` for a top-level todo. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @pack
+             */
+            parent_id?: string | null;
+            /** @description The caller's labels (ids, or `@name` of labels created earlier in the batch), at most 20, each once; kept in this order. */
+            label_ids?: string[];
+        };
+        /** @description Changes a todo with a merge patch, like `PATCH /v1/todos/{id}` (answers 200). */
+        UpdateTodoOperation: {
+            /**
+             * @description Change an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "update";
+            /**
+             * @description What kind of object.
+             * @example todo
+             * @enum {string}
+             */
+            type: "todo";
+            /**
+             * @description The todo to act on: one of the caller's todos (another user's is a 404, like one that does not exist), or a todo created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            data: components["schemas"]["BatchTodoPatch"];
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /**
+         * @description The body of `PATCH /v1/todos/{id}` (TodoPatch, a JSON Merge Patch), where `list_id`, `parent_id` and each of `label_ids` may also be a `@name` reference.
+         * @example {
+         *       "completed": true
+         *     }
+         */
+        BatchTodoPatch: {
+            /**
+             * @description What to do. 1 to 1024 characters (Unicode code points) after leading and trailing white space is trimmed; stored trimmed.
+             * @example Buy oat milk
+             */
+            title?: string;
+            /**
+             * @description Free text, up to 8192 characters, stored as sent; `null` when there is none.
+             * @example The barista kind, two cartons.
+             */
+            description?: string | null;
+            /**
+             * @description `true` sets `completed_at` (if it was not done yet); `false` clears it.
+             * @example true
+             */
+            completed?: boolean;
+            /**
+             * Format: date-time
+             * @description When it is due: an RFC 3339 timestamp with an offset (stored to the millisecond and returned in UTC), or `null`.
+             * @example 2026-12-01T17:00:00Z
+             */
+            due_at?: string | null;
+            /**
+             * @description One of `none`, `low`, `medium`, `high`, `urgent`; sorting by priority follows this order.
+             * @example high
+             * @enum {string}
+             */
+            priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * @description A list: one of the caller's lists, or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @trip
+             */
+            list_id?: string;
+            /**
+             * @description A parent: one of the caller's todos, or a todo created earlier in the batch; `null` for a top-level todo. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @pack
+             */
+            parent_id?: string | null;
+            /** @description The caller's labels (ids, or `@name` of labels created earlier in the batch), at most 20, each once; kept in this order. */
+            label_ids?: string[];
+        };
+        /** @description Deletes a todo, like `DELETE /v1/todos/{id}` (answers 204; no `data`). */
+        DeleteTodoOperation: {
+            /**
+             * @description Delete an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "delete";
+            /**
+             * @description What kind of object.
+             * @example todo
+             * @enum {string}
+             */
+            type: "todo";
+            /**
+             * @description The todo to act on: one of the caller's todos (another user's is a 404, like one that does not exist), or a todo created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /** @description Moves a todo, like `POST /v1/todos/{id}/move` (answers 200). */
+        MoveTodoOperation: {
+            /**
+             * @description Move an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "move";
+            /**
+             * @description What kind of object.
+             * @example todo
+             * @enum {string}
+             */
+            type: "todo";
+            /**
+             * @description The todo to act on: one of the caller's todos (another user's is a 404, like one that does not exist), or a todo created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            data: components["schemas"]["BatchTodoMove"];
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /**
+         * @description The body of `POST /v1/todos/{id}/move` (TodoMove), where `list_id`, `parent_id`, `before_id` and `after_id` may also be a `@name` reference.
+         * @example {
+         *       "before_id": "@pack"
+         *     }
+         */
+        BatchTodoMove: {
+            /**
+             * @description A list: one of the caller's lists, or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @trip
+             */
+            list_id?: string;
+            /**
+             * @description A parent: one of the caller's todos, or a todo created earlier in the batch; `null` for a top-level todo. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example @pack
+             */
+            parent_id?: string | null;
+            /**
+             * @description Put it just before this todo. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            before_id?: string;
+            /**
+             * @description Put it just after this todo. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            after_id?: string;
+        };
+        /** @description Creates a list, like `POST /v1/lists` (answers 201). */
+        CreateListOperation: {
+            /**
+             * @description Create an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "create";
+            /**
+             * @description What kind of object.
+             * @example list
+             * @enum {string}
+             */
+            type: "list";
+            /**
+             * @description A name for the object this operation creates, unique in the batch: later operations refer to it as `@name` wherever they take an id of its kind. 1 to 40 letters, digits, `_` or `-`, starting with a letter.
+             * @example trip
+             */
+            ref?: string;
+            data: components["schemas"]["ListCreate"];
+        };
+        /** @description Changes a list with a merge patch, like `PATCH /v1/lists/{id}` (answers 200). */
+        UpdateListOperation: {
+            /**
+             * @description Change an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "update";
+            /**
+             * @description What kind of object.
+             * @example list
+             * @enum {string}
+             */
+            type: "list";
+            /**
+             * @description The list to act on: one of the caller's lists (another user's is a 404, like one that does not exist), or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            data: components["schemas"]["ListPatch"];
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /** @description Deletes a list, like `DELETE /v1/lists/{id}` (answers 204; no `data`). */
+        DeleteListOperation: {
+            /**
+             * @description Delete an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "delete";
+            /**
+             * @description What kind of object.
+             * @example list
+             * @enum {string}
+             */
+            type: "list";
+            /**
+             * @description The list to act on: one of the caller's lists (another user's is a 404, like one that does not exist), or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /** @description Moves a list, like `POST /v1/lists/{id}/move` (answers 200). */
+        MoveListOperation: {
+            /**
+             * @description Move an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "move";
+            /**
+             * @description What kind of object.
+             * @example list
+             * @enum {string}
+             */
+            type: "list";
+            /**
+             * @description The list to act on: one of the caller's lists (another user's is a 404, like one that does not exist), or a list created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            data: components["schemas"]["BatchListMove"];
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /**
+         * @description The body of `POST /v1/lists/{id}/move` (ListMove), where `before_id` and `after_id` may also be a `@name` reference.
+         * @example {
+         *       "after_id": "@trip"
+         *     }
+         */
+        BatchListMove: {
+            /**
+             * @description Put the list just before this list. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            before_id?: string;
+            /**
+             * @description Put the list just after this list. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            after_id?: string;
+        };
+        /** @description Creates a label, like `POST /v1/labels` (answers 201). */
+        CreateLabelOperation: {
+            /**
+             * @description Create an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "create";
+            /**
+             * @description What kind of object.
+             * @example label
+             * @enum {string}
+             */
+            type: "label";
+            /**
+             * @description A name for the object this operation creates, unique in the batch: later operations refer to it as `@name` wherever they take an id of its kind. 1 to 40 letters, digits, `_` or `-`, starting with a letter.
+             * @example trip
+             */
+            ref?: string;
+            data: components["schemas"]["LabelCreate"];
+        };
+        /** @description Changes a label with a merge patch, like `PATCH /v1/labels/{id}` (answers 200). */
+        UpdateLabelOperation: {
+            /**
+             * @description Change an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "update";
+            /**
+             * @description What kind of object.
+             * @example label
+             * @enum {string}
+             */
+            type: "label";
+            /**
+             * @description The label to act on: one of the caller's labels (another user's is a 404, like one that does not exist), or a label created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            data: components["schemas"]["LabelPatch"];
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
+        };
+        /** @description Deletes a label, like `DELETE /v1/labels/{id}` (answers 204; no `data`). */
+        DeleteLabelOperation: {
+            /**
+             * @description Delete an object. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            op: "delete";
+            /**
+             * @description What kind of object.
+             * @example label
+             * @enum {string}
+             */
+            type: "label";
+            /**
+             * @description The label to act on: one of the caller's labels (another user's is a 404, like one that does not exist), or a label created earlier in the batch. As in the single operation, or `@name`: the object an earlier `create` of this batch named `name` in its `ref` (it must be of the kind this field takes).
+             * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+             */
+            id: string;
+            /**
+             * @description Only run this operation if the object is still at this `ETag`, quoted as it was received (`"3"`), or `*`: exactly what the single operation's `If-Match` header does. A stale tag is a 412 and the whole batch changes nothing; an unquoted one (`3`) is a 400 `invalid_if_match`.
+             * @example "1"
+             */
+            if_match?: string;
         };
     };
     responses: never;
@@ -10746,6 +11242,435 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
                      *       "instance": "/v1/changes/latest",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The operations, in order. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Every operation took effect, in one transaction. */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "status": 201,
+                     *           "data": {
+                     *             "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
+                     *             "name": "Trip",
+                     *             "color": null,
+                     *             "position": "a3",
+                     *             "is_default": false,
+                     *             "archived": false,
+                     *             "todo_count": 0,
+                     *             "open_todo_count": 0,
+                     *             "created_at": "2026-11-22T09:30:00.000Z",
+                     *             "updated_at": "2026-11-22T09:30:00.000Z",
+                     *             "version": 1
+                     *           },
+                     *           "etag": "\"1\""
+                     *         },
+                     *         {
+                     *           "status": 201,
+                     *           "data": {
+                     *             "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a60",
+                     *             "title": "Pack",
+                     *             "description": null,
+                     *             "completed": false,
+                     *             "completed_at": null,
+                     *             "due_at": null,
+                     *             "priority": "none",
+                     *             "list_id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
+                     *             "parent_id": null,
+                     *             "position": "a4",
+                     *             "label_ids": [],
+                     *             "subtask_count": 0,
+                     *             "open_subtask_count": 0,
+                     *             "created_at": "2026-11-22T09:30:00.000Z",
+                     *             "updated_at": "2026-11-22T09:30:00.000Z",
+                     *             "version": 1
+                     *           },
+                     *           "etag": "\"1\""
+                     *         },
+                     *         {
+                     *           "status": 204,
+                     *           "data": null,
+                     *           "etag": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: An operation's `if_match` is neither `*` nor a list of quoted entity tags (`"2"`, not `2`); `errors[0].path` names it. Nothing was changed.
+             */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operation names, in `id`, an object the caller does not have (another user's answers exactly like one that does not exist); `errors[0].path` is that operation's `id`. Nothing was changed. (`not_found`) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Operation 2: No todo with this id. Nothing was changed.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "operations/2/id",
+                     *           "message": "No todo with this id."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached`: The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
+             *     - `label_exists`: The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
+             *     - `default_list`: The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
+             */
+            409: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operation's `if_match` does not match the object's current `ETag`; `errors[0].path` is that operation's `if_match`. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "Operation 1: The todo is at version 4: if_match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "operations/1/if_match",
+                     *           "message": "The todo is at version 4: if_match does not match its ETag. Nothing was changed."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. This request counts as 50 (one per operation). Retry after 5 s.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/batch",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    "X-Request-Id": string;
+                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    "Cache-Control": string;
+                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    RateLimit?: string;
+                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/batch",
                      *       "code": "service_unavailable",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
                      *     }
