@@ -11271,15 +11271,30 @@ export interface operations {
             /** @description Every operation took effect, in one transaction. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -11345,13 +11360,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11362,15 +11389,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11392,13 +11434,25 @@ export interface operations {
             /** @description An operation names, in `id`, an object the caller does not have (another user's answers exactly like one that does not exist); `errors[0].path` is that operation's `id`. Nothing was changed. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11426,13 +11480,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11462,15 +11528,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11481,13 +11562,25 @@ export interface operations {
             /** @description An operation's `if_match` does not match the object's current `ETag`; `errors[0].path` is that operation's `if_match`. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11515,13 +11608,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11543,13 +11648,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11576,13 +11693,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11593,15 +11722,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -11623,13 +11767,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11651,15 +11807,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
