@@ -33,20 +33,23 @@ export class RateLimiter {
     this.perSecond = policy.requests / policy.windowSeconds;
   }
 
-  take(subject: string): RateLimitDecision {
+  /** Takes `cost` tokens, all or none: a request that costs more than is left is refused. */
+  take(subject: string, cost = 1): RateLimitDecision {
     const now = this.now();
     const capacity = this.policy.requests;
     const bucket = this.buckets.get(subject) ?? { tokens: capacity, updatedAt: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
     bucket.updatedAt = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
+    // A cost above the capacity could never be paid: it takes the whole bucket instead.
+    const price = Math.min(cost, capacity);
+    const allowed = bucket.tokens >= price;
+    if (allowed) bucket.tokens -= price;
     this.remember(subject, bucket);
     return {
       allowed,
       remaining: Math.floor(bucket.tokens),
       resetSeconds: Math.ceil((capacity - bucket.tokens) / this.perSecond),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((price - bucket.tokens) / this.perSecond)),
     };
   }
 
