@@ -134,18 +134,19 @@ class PulledStream {
   }
 }
 
-// Creation order, ties by id, as keyset pages: (created_at, id) is served for todos by
-// todos_user_created_at_idx (read backwards); lists and labels are a few hundred rows a user.
+// Newest first, ties by id, as keyset pages: the order of todos_user_created_at_idx, so each page
+// is an index range scan that stops after its rows (ascending, stale statistics after a bulk
+// load made the planner sort the rest of the account for every page); lists and labels are few.
 // The key goes back as PostgreSQL printed it (::text), so no microsecond is lost on the way.
 const pageSql = (source: ExportSource<never>) => `SELECT ${source.columns.join(', ')}, created_at::text AS export_key FROM ${source.table}
-  WHERE user_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
-  ORDER BY created_at, id
+  WHERE user_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
+  ORDER BY created_at DESC, id DESC
   LIMIT $4`;
 
 async function writeSection(out: PulledStream, userId: string, section: ExportSection): Promise<void> {
   out.add(`,${JSON.stringify(section.name)}:[`);
   const sql = pageSql(section.source);
-  let after = { key: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+  let after = { key: 'infinity', id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
   let first = true;
   for (;;) {
     const rows = await ownedBy(section.source.model, userId).rows<{ id: string; export_key: string }>(sql, [after.key, after.id, EXPORT_PAGE_SIZE]);

@@ -3,6 +3,7 @@ import { clsNamespace } from '../db/cls.js';
 import { v7 as uuidv7 } from 'uuid';
 import { database } from '../db/database.js';
 import { sqlState } from '../db/db-errors.js';
+import { withStatementTimeout } from '../db/statement-timeout.js';
 import { User } from '../db/models/index.js';
 import type { Env } from '../env.js';
 import { ApiError } from '../lib/errors.js';
@@ -159,6 +160,9 @@ export async function getMe(user: AuthUser): Promise<Me> {
   return { id: row.id, email: row.email, createdAt: row.created_at, usage: { todos: row.todo_count, lists: row.list_count, labels: row.label_count } };
 }
 
+/** An account at the quotas (100 000 todos, their feed and labels) takes seconds to erase: more than a request's statement timeout. */
+export const ERASE_STATEMENT_TIMEOUT_MS = 120_000;
+
 /**
  * Erases the caller and everything they own, in the request's transaction, with one statement: the
  * user row (the lock order's first lock, user-scope.ts) and, by the foreign keys' ON DELETE
@@ -172,6 +176,8 @@ export async function eraseUser(user: AuthUser): Promise<boolean> {
   const transaction = clsNamespace.get('transaction') as Transaction | undefined;
   if (!transaction) throw new Error('eraseUser runs in the request\'s transaction');
   transaction.afterCommit(() => forgetUser(user.subject));
-  const deleted = await sequelize.query('DELETE FROM users WHERE id = $1 RETURNING id', { bind: [user.id], type: QueryTypes.SELECT });
+  const deleted = await withStatementTimeout(ERASE_STATEMENT_TIMEOUT_MS, () =>
+    sequelize.query('DELETE FROM users WHERE id = $1 RETURNING id', { bind: [user.id], type: QueryTypes.SELECT }),
+  );
   return deleted.length > 0;
 }

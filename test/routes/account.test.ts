@@ -80,10 +80,10 @@ describe('GET /v1/me/export', () => {
     expect(new Set(doc.todos.map((todo) => todo.id)).size).toBe(2104);
     const byId = new Map(listed.map((todo) => [todo.id, todo]));
     for (const todo of doc.todos) expect(todo).toEqual(byId.get(todo.id));
-    expect(doc.lists).toEqual(((await me.raw('GET', '/v1/lists?limit=100')).body as { data: List[] }).data.sort((a, b) => a.created_at.localeCompare(b.created_at)));
+    expect(doc.lists).toEqual(((await me.raw('GET', '/v1/lists?limit=100')).body as { data: List[] }).data.sort((a, b) => b.created_at.localeCompare(a.created_at)));
     expect(doc.labels.map((label) => label.name).sort()).toEqual(['home', 'urgent']);
     const created = doc.todos.map((todo) => todo.created_at);
-    expect([...created].sort()).toEqual(created);
+    expect([...created].sort().reverse()).toEqual(created);
     expect(JSON.stringify(doc)).not.toContain('Not yours');
   });
 

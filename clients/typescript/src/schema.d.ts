@@ -164,7 +164,7 @@ export interface paths {
         post?: never;
         /**
          * Erase the caller and everything they own
-         * @description Erases the caller for good, in one transaction: their user record, every list, label and todo, the answers stored for their idempotency keys, their change feed (its history included: nothing says the account existed), and every other record keyed by them. There is no undo: take `GET /v1/me/export` first to keep a copy.
+         * @description Erases the caller for good, in one transaction: their user record, every list, label and todo, the answers stored for their idempotency keys, their change feed (its history included: nothing says the account existed), and every other record keyed by them. There is no undo: take `GET /v1/me/export` first to keep a copy. An account at the quotas takes a few seconds (the statement may run up to 120 s).
          *
          *     The token stays valid (the identity provider issued it, not this service): the next request with the same subject (`sub`) starts a fresh, empty account, with a new `id` and a new default list "Inbox". On the instance that erased the account this holds at once; any instance holds it within `USER_CACHE_TTL_MS` (default 60 s), and at once for `GET /v1/me` and every write. Meanwhile a list read there may answer as for an empty account; nothing of the old account is ever read or written again.
          *
@@ -762,11 +762,11 @@ export interface components {
              */
             exported_at: string;
             user: components["schemas"]["CurrentUser"] & unknown;
-            /** @description Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; in creation order. At most `limits.lists`. */
+            /** @description Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`. */
             lists: components["schemas"]["List"][];
-            /** @description Every label of the caller, each as `GET /v1/labels/{id}` returns it; in creation order. At most `limits.labels`. */
+            /** @description Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`. */
             labels: components["schemas"]["Label"][];
-            /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; in creation order (a subtask's parent may come after it, when it was moved under a newer todo). `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
+            /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
             todos: components["schemas"]["Todo"][];
         };
         /**

@@ -58,7 +58,7 @@ export const deleteMe = createV1Route({
   tags: ['Users'],
   summary: 'Erase the caller and everything they own',
   description: [
-    'Erases the caller for good, in one transaction: their user record, every list, label and todo, the answers stored for their idempotency keys, their change feed (its history included: nothing says the account existed), and every other record keyed by them. There is no undo: take `GET /v1/me/export` first to keep a copy.',
+    'Erases the caller for good, in one transaction: their user record, every list, label and todo, the answers stored for their idempotency keys, their change feed (its history included: nothing says the account existed), and every other record keyed by them. There is no undo: take `GET /v1/me/export` first to keep a copy. An account at the quotas takes a few seconds (the statement may run up to 120 s).',
     '',
     'The token stays valid (the identity provider issued it, not this service): the next request with the same subject (`sub`) starts a fresh, empty account, with a new `id` and a new default list "Inbox". On the instance that erased the account this holds at once; any instance holds it within `USER_CACHE_TTL_MS` (default 60 s), and at once for `GET /v1/me` and every write. Meanwhile a list read there may answer as for an empty account; nothing of the old account is ever read or written again.',
     '',

@@ -120,11 +120,11 @@ export const AccountExportSchema = z
       example: EXPORT_EXAMPLE.exported_at,
     }),
     user: MeSchema.openapi({ description: 'The caller, as `GET /v1/me` returns them.' }),
-    lists: z.array(ListSchema).max(MOST.lists).openapi({ description: 'Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; in creation order. At most `limits.lists`.' }),
-    labels: z.array(LabelSchema).max(MOST.labels).openapi({ description: 'Every label of the caller, each as `GET /v1/labels/{id}` returns it; in creation order. At most `limits.labels`.' }),
+    lists: z.array(ListSchema).max(MOST.lists).openapi({ description: 'Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`.' }),
+    labels: z.array(LabelSchema).max(MOST.labels).openapi({ description: 'Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`.' }),
     todos: z.array(TodoSchema).max(MOST.todos).openapi({
       description:
-        "Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; in creation order (a subtask's parent may come after it, when it was moved under a newer todo). `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`.",
+        "Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`.",
     }),
   })
   .openapi('AccountExport', {
