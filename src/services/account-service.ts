@@ -39,7 +39,12 @@ export interface ExportSettings {
   timeoutMs: number;
   /** EXPORT_CONCURRENCY: exports running at once on this instance. */
   concurrency: number;
+  /** The longest the client may leave a chunk untaken (a stuck reader frees its connection long before timeoutMs). */
+  stallMs?: number;
 }
+
+/** Default of ExportSettings.stallMs. */
+export const EXPORT_STALL_MS = 30_000;
 
 export const EXPORT_FORMAT = 'todo-api-export';
 export const EXPORT_FORMAT_VERSION = 1;
@@ -84,7 +89,7 @@ class PulledStream {
   private failure: Error | undefined;
   private readonly encoder = new TextEncoder();
 
-  constructor() {
+  constructor(private readonly stallMs: number) {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -107,7 +112,12 @@ class PulledStream {
 
   /** Hands what was added to the client, once it asks for it. */
   async flush(): Promise<void> {
-    await this.wanted.promise;
+    const stalled = setTimeout(() => this.abort(new ExportAborted(`The client took no data for ${this.stallMs} ms`)), this.stallMs);
+    try {
+      await this.wanted.promise;
+    } finally {
+      clearTimeout(stalled);
+    }
     if (this.failure) throw this.failure;
     this.wanted = deferred<void>();
     this.controller.enqueue(this.encoder.encode(this.buffer));
@@ -185,7 +195,7 @@ export async function startExport(
     });
   }
   exporting.add(userId);
-  const out = new PulledStream();
+  const out = new PulledStream(Math.min(settings.stallMs ?? EXPORT_STALL_MS, settings.timeoutMs));
   const timer = setTimeout(() => out.abort(new ExportAborted(`The export took longer than ${settings.timeoutMs} ms (EXPORT_TIMEOUT_MS)`)), settings.timeoutMs);
   const ready = deferred<void>();
   let answering = false;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Label, List, Todo } from '../../clients/typescript/src/types.js';
 import { buildApp } from '../../src/app.js';
 import { parseEnv } from '../../src/env.js';
+import { exportSection, startExport, TODOS } from '../../src/services/account-service.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { expectStatus, todoClient, type TodoClient } from '../helpers/todo-client.js';
 import { newSubject, signToken } from '../helpers/tokens.js';
@@ -163,6 +164,19 @@ describe('GET /v1/me/export', () => {
     const open = await t.db.query("SELECT 1 FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()");
     expect(open).toHaveLength(0);
     expectStatus(await exported(me), 200);
+  });
+
+  it('cuts off a client that takes no data for a while, long before EXPORT_TIMEOUT_MS', async () => {
+    const { id } = await populated(3000);
+    const stream = await startExport(id, () => Promise.resolve({}), [exportSection('todos', TODOS, (row) => row)], { timeoutMs: 60_000, concurrency: 10, stallMs: 300 });
+    const reader = stream.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await expect(
+      (async () => {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read());
+      })(),
+    ).rejects.toThrow(/took no data for 300 ms/);
   });
 
   it('costs EXPORT_RATE_LIMIT_COST requests of the rate limit', async () => {

@@ -34,7 +34,7 @@ export const exportMe = createV1Route({
     '**Streamed**: the document is written as it is read, a thousand rows at a time, and only as fast as the client reads it, so its size has no bound but the account\'s (up to `limits.todos` todos) while the server\'s memory stays flat. It is complete only when it ends with its closing `}`: a download that is cut off is not valid JSON and must be discarded, then retried.',
     '',
     'Limits, because an export holds a database connection and a snapshot for as long as the client reads:',
-    '- it must be read completely within `EXPORT_TIMEOUT_MS` (default 300 000 ms, 5 minutes), else the connection is cut off;',
+    '- it must be read completely within `EXPORT_TIMEOUT_MS` (default 300 000 ms, 5 minutes), and a client that takes no data for 30 s meanwhile is cut off too;',
     '- one export per user at a time, whichever instance serves it: a second one meanwhile is a 409 `export_in_progress`;',
     '- at most `EXPORT_CONCURRENCY` (default 2) exports at once on one instance: one more is a 503 with `Retry-After`;',
     '- one export costs `EXPORT_RATE_LIMIT_COST` (default 60) requests of the caller\'s rate limit; with fewer left, a 429 with `Retry-After`.',
