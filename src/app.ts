@@ -37,7 +37,7 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
     return next();
   });
   // Before any transaction: the user row commits on its own, and no transaction waits on a JWKS fetch.
-  app.use('/v1/*', requireAuth(createAuthenticator(config)));
+  app.use('/v1/*', requireAuth(createAuthenticator(config), config.userCacheTtlMs));
   // A refused request takes no database connection.
   app.use('/v1/*', rateLimit(config));
   app.use('/v1/*', readBody(config.bodyTimeoutMs));

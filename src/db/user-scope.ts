@@ -65,6 +65,9 @@ export function ownedBy<M extends Owned>(model: ModelStatic<M>, userId: string) 
  * - moves and PATCHes that change a todo's list or parent: reserveEndPosition, first;
  * - every other UPDATE and DELETE: OWNER_LOCKED in its WHERE. An uncorrelated EXISTS is an
  *   InitPlan, run once before the scan that locks the target row (checked with EXPLAIN).
+ * - the erasure (DELETE /v1/me, eraseUser in user-service.ts): the user row's DELETE is its first
+ *   lock, and the foreign keys' cascades take every other row after it, in the same statement.
+ * The export (account-service.ts) takes no row lock: it reads one snapshot, read only.
  * The retention sweeps (change-service.ts, idempotency-service.ts) take no user row first: they
  * lock only rows that no user's write locks again (old deletions in the feed, expired keys).
  */

@@ -61,6 +61,13 @@ export const PROBLEMS = {
       'The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller\'s usage (`usage`). Nothing was changed: delete some, then retry.',
     example: { detail: 'You have 100000 todos, the most one user may have (limits.todos in GET /v1/me). Delete some to create more. Nothing was changed.' },
   },
+  export_in_progress: {
+    status: 409,
+    title: 'Export in progress',
+    description:
+      'An export of the caller\'s account (`GET /v1/me/export`) is already running, on this instance or another: one at a time per user. Nothing was read; retry when it has finished.',
+    example: { detail: 'An export of your account is already running. Wait for it to finish (or for EXPORT_TIMEOUT_MS), then retry.' },
+  },
   label_exists: {
     status: 409,
     title: 'Label exists',

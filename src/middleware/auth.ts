@@ -8,10 +8,10 @@ import { resolveUser } from '../services/user-service.js';
  * Mounted before any transaction, so the user row is committed on its own and no transaction
  * is held while a JWKS is fetched.
  */
-export function requireAuth(authenticate: Authenticate): MiddlewareHandler<AppBindings> {
+export function requireAuth(authenticate: Authenticate, userCacheTtlMs?: number): MiddlewareHandler<AppBindings> {
   return async (c, next) => {
     const identity = await authenticate(c.req.header('Authorization'));
-    c.set('user', await resolveUser(identity));
+    c.set('user', await resolveUser(identity, userCacheTtlMs));
     await next();
   };
 }

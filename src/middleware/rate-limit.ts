@@ -11,15 +11,20 @@ import { RateLimiter, type RateLimitDecision } from '../services/rate-limit-serv
  * A request costs one token; a route that costs more (a batch: one per operation) charges the
  * rest with `chargeRequests` once its body is validated, before any connection is taken.
  */
-export function rateLimit(config: Pick<Env, 'rateLimitEnabled' | 'rateLimitRequests' | 'rateLimitWindowSeconds'>): MiddlewareHandler<AppBindings> {
+export function rateLimit(
+  config: Pick<Env, 'rateLimitEnabled' | 'rateLimitRequests' | 'rateLimitWindowSeconds' | 'exportRateLimitCost'>,
+): MiddlewareHandler<AppBindings> {
   const { rateLimitEnabled: enabled, rateLimitRequests: requests, rateLimitWindowSeconds: windowSeconds } = config;
+  // Requests that cost more than one: an export reads the whole account and holds a connection while it streams
+  // (at most the whole bucket, so that a small limit still lets one through).
+  const costs: Record<string, number> = { 'GET /v1/me/export': Math.min(config.exportRateLimitCost, requests) };
   if (!enabled) return (_c, next) => next();
   const limiter = new RateLimiter({ requests, windowSeconds });
   const policy = `"default";q=${requests};w=${windowSeconds}`;
   const apply = (c: Context<AppBindings>, decision: RateLimitDecision, cost: number) => {
     const rateLimit = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {
-      const what = cost === 1 ? '' : ` This request counts as ${cost} (one per operation)${cost > requests ? ', more than the limit allows at all: send fewer operations per batch' : ''}.`;
+      const what = cost === 1 ? '' : ` This request counts as ${cost}${cost > requests ? ', more than the limit allows at all: send fewer operations per batch' : ''}.`;
       throw new ApiError('rate_limited', {
         detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user.${what} Retry after ${decision.retryAfterSeconds} s.`,
         headers: { 'RateLimit-Policy': policy, RateLimit: rateLimit, 'Retry-After': String(decision.retryAfterSeconds) },
@@ -30,10 +35,13 @@ export function rateLimit(config: Pick<Env, 'rateLimitEnabled' | 'rateLimitReque
     c.header('RateLimit', rateLimit);
   };
   return (c, next) => {
-    const user = c.get('user').id;
-    apply(c, limiter.take(user), 1);
+    // By subject, not user id: erasing the account (DELETE /v1/me) does not refill the bucket.
+    const subject = c.get('user').subject;
+    const cost = costs[`${c.req.method} ${c.req.path}`] ?? 1;
+    apply(c, limiter.take(subject, cost), cost);
+    // A batch: one per operation, charged once its body is validated, before any connection is taken.
     c.set('chargeRequests', (extra: number) => {
-      if (extra > 0) apply(c, limiter.take(user, extra), extra + 1);
+      if (extra > 0) apply(c, limiter.take(subject, extra), extra + 1);
     });
     return next();
   };

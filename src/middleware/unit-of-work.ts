@@ -2,11 +2,13 @@ import type { ServerResponse } from 'node:http';
 import type { RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { database, databaseStatementTimeoutMs, databaseTimeoutsPerSession } from '../db/database.js';
-import { isRetryableTransactionError } from '../db/db-errors.js';
+import { isRetryableTransactionError, sqlState } from '../db/db-errors.js';
 import { areConnectionsCut } from '../lib/lifecycle.js';
 import { logger } from '../lib/logger.js';
 import type { AppBindings, AppRouteHandler } from '../lib/types.js';
+import { ApiError } from '../lib/errors.js';
 import { checkIdempotencyKey, claimIdempotencyKey, requestFingerprint, storeIdempotentResponse } from '../services/idempotency-service.js';
+import { registerAgain, userExists, UserGoneError } from '../services/user-service.js';
 
 /** Reads whose one statement is atomic by itself: every GET route of /v1 is a single SELECT. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,12 +34,31 @@ class Rollback extends Error {
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
 
 /** Idempotency-Key on a write: the key and the request's fingerprint, checked before any connection is taken. */
-async function idempotencyOf(c: Context<AppBindings>): Promise<{ userId: string; key: string; fingerprint: string } | undefined> {
+async function idempotencyOf(c: Context<AppBindings>, options: UnitOfWorkOptions): Promise<{ userId: string; key: string; fingerprint: string } | undefined> {
   const key = c.req.header('idempotency-key');
-  if (key === undefined || SAFE_METHODS.has(c.req.method)) return undefined;
+  if (key === undefined || SAFE_METHODS.has(c.req.method) || options.idempotency === false) return undefined;
   checkIdempotencyKey(key);
   // The body was read and validated before the handler runs (src/middleware/read-body.ts).
   return { userId: c.get('user').id, key, fingerprint: requestFingerprint(c.req.method, c.req.path, await c.req.text()) };
+}
+
+export interface UnitOfWorkOptions {
+  /** false: the operation ignores Idempotency-Key (DELETE /v1/me, whose stored answer would be erased with the user). */
+  idempotency?: boolean;
+}
+
+/**
+ * A unit of work failed because the caller's cached user id has no row any more (the account was
+ * erased, here or on another instance): the caller again, as a fresh account, or undefined when the
+ * failure has another cause. At most one query, and only after such a failure.
+ */
+async function userAfterErasure(c: Context<AppBindings>, error: unknown): Promise<AppBindings['Variables']['user'] | undefined> {
+  // A missing user row: found as such, or a write that met a foreign key (or a default list) that is not there.
+  const suspect = error instanceof UserGoneError || (!(error instanceof ApiError) && ['23503', '23502'].includes(sqlState(error) ?? ''));
+  if (!suspect) return undefined;
+  const user = c.get('user');
+  const gone = error instanceof UserGoneError || !(await userExists(user.id).catch(() => true));
+  return gone ? registerAgain(user, c.get('deps').config.userCacheTtlMs) : undefined;
 }
 
 /**
@@ -49,12 +70,14 @@ async function idempotencyOf(c: Context<AppBindings>): Promise<{ userId: string;
  * A read runs its one statement with no transaction (no BEGIN and COMMIT round trips), unless
  * the timeouts could not be made role defaults: then every transaction sets them first.
  * By the time it runs, the body has been read and validated: no connection waits on a client.
+ * A caller whose user row is gone (a cached id that outlived an erasure) is registered again and
+ * the work runs once more, in the fresh account: a stale id never writes, and never answers a 500.
  */
-export function unitOfWork<R extends RouteConfig>(handler: AppRouteHandler<R>): AppRouteHandler<R> {
-  const run = async (c: Context<AppBindings>, next: () => Promise<void>) => {
+export function unitOfWork<R extends RouteConfig>(handler: AppRouteHandler<R>, options: UnitOfWorkOptions = {}): AppRouteHandler<R> {
+  const once = async (c: Context<AppBindings>, next: () => Promise<void>) => {
     const perSession = databaseTimeoutsPerSession();
     if (perSession && SAFE_METHODS.has(c.req.method)) return handler(c as never, next);
-    const idempotency = await idempotencyOf(c);
+    const idempotency = await idempotencyOf(c, options);
     const sequelize = database();
     const retries = c.get('deps').config.dbTransactionRetries;
     for (let attempt = 0; ; attempt += 1) {
@@ -85,6 +108,16 @@ export function unitOfWork<R extends RouteConfig>(handler: AppRouteHandler<R>): 
         logger.warn({ request_id: c.get('requestId'), attempt: attempt + 1, code: 'transaction_conflict' }, 'transaction conflict; running the request again');
         await pause();
       }
+    }
+  };
+  const run = async (c: Context<AppBindings>, next: () => Promise<void>) => {
+    try {
+      return await once(c, next);
+    } catch (error) {
+      const fresh = await userAfterErasure(c, error);
+      if (!fresh) throw error;
+      c.set('user', fresh);
+      return once(c, next);
     }
   };
   return run as unknown as AppRouteHandler<R>;

@@ -4,6 +4,7 @@ import { Change, LABEL_COLUMNS, LIST_COLUMNS, TODO_COLUMNS, User, type LabelRow,
 import { ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 import { decodeFeedCursor, encodeFeedCursor } from './cursor.js';
+import { UserGoneError } from './user-service.js';
 
 // The change feed (API.md, The change feed): the rows the triggers of migration
 // 2026.12.01T16.00.00 keep, one per object, read in seq order with the object as it is now.
@@ -88,7 +89,7 @@ export async function listChanges(userId: string, options: FeedOptions): Promise
   const after = options.cursor === undefined ? '0' : decodeFeedCursor(userId, options.cursor);
   const rows = await changesOf(userId).rows<PageRow>(PAGE, [after, limit + 1, options.cursor !== undefined]);
   const [first] = rows;
-  if (!first) throw new Error('The user row of an authenticated caller is missing');
+  if (!first) throw new UserGoneError();
   if (first.expired) {
     throw new ApiError('cursor_expired', {
       detail:
@@ -106,7 +107,7 @@ export async function listChanges(userId: string, options: FeedOptions): Promise
 /** "Now": a cursor after every change the caller has so far. */
 export async function latestCursor(userId: string): Promise<string> {
   const user = await User.findByPk(userId, { attributes: ['change_seq'], raw: true });
-  if (!user) throw new Error('The user row of an authenticated caller is missing');
+  if (!user) throw new UserGoneError();
   return encodeFeedCursor(userId, String(user.change_seq));
 }
 

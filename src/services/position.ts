@@ -1,6 +1,7 @@
 import { generateKeyBetween } from 'fractional-indexing';
 import { QueryTypes } from 'sequelize';
 import { database } from '../db/database.js';
+import { UserGoneError } from './user-service.js';
 
 // Manual order (API.md, Manual order): positions are fractional-indexing keys, compared bytewise
 // (COLLATE "C" in PostgreSQL; never localeCompare here). Why the end of a list is a counter's key
@@ -17,7 +18,7 @@ export async function reserveEndPosition(userId: string): Promise<string> {
     'UPDATE users SET position_seq = position_seq + 1 WHERE id = $1 RETURNING fractional_key(position_seq) AS position',
     { bind: [userId], type: QueryTypes.SELECT },
   );
-  if (!row) throw new Error('The user row of an authenticated caller is missing');
+  if (!row) throw new UserGoneError();
   return row.position;
 }
 

@@ -1,7 +1,9 @@
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { clsNamespace } from '../db/cls.js';
 import { v7 as uuidv7 } from 'uuid';
 import { database } from '../db/database.js';
 import { sqlState } from '../db/db-errors.js';
+import { withStatementTimeout } from '../db/statement-timeout.js';
 import { User } from '../db/models/index.js';
 import type { Env } from '../env.js';
 import { ApiError } from '../lib/errors.js';
@@ -13,27 +15,64 @@ interface UserRef {
   email: string | null;
 }
 
+interface CachedUser extends UserRef {
+  /** performance.now() past which the entry is checked against the database again. */
+  until: number;
+}
+
 const CACHE_SIZE = 10_000;
 
 // subject -> { id, email }, least recently used first. Safe to lose: users live in PostgreSQL.
 // It only ever holds committed rows, because the upsert below runs before the request's transaction.
-const cache = new Map<string, UserRef>();
+// An entry is trusted for USER_CACHE_TTL_MS: an erasure on another instance leaves a stale id here
+// at most that long, and a stale id is harmless meanwhile (see UserGoneError).
+const cache = new Map<string, CachedUser>();
 
 /**
  * The user behind a verified token: created on its first request, its email kept in step with
  * the token's. A cached user whose token repeats the cached email (or carries none) costs no query.
  */
-export async function resolveUser({ sub, email }: TokenIdentity): Promise<AuthUser> {
+export async function resolveUser({ sub, email }: TokenIdentity, ttlMs = 60_000): Promise<AuthUser> {
   const cached = cache.get(sub);
-  const known = cached && (email === null || email === cached.email) ? cached : await upsertUser(sub, email);
-  remember(sub, known);
+  const fresh = cached !== undefined && cached.until > performance.now() && (email === null || email === cached.email);
+  const known = fresh ? cached : await upsertUser(sub, email);
+  remember(sub, known, fresh ? cached.until : performance.now() + ttlMs);
   return { id: known.id, subject: sub, email: known.email };
 }
 
-function remember(subject: string, user: UserRef): void {
+function remember(subject: string, user: UserRef, until: number): void {
   cache.delete(subject);
-  cache.set(subject, user);
+  cache.set(subject, { id: user.id, email: user.email, until });
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
+
+/** Drops what this instance knows of a subject: its next request reads (or creates) its user row. */
+export function forgetUser(subject: string): void {
+  cache.delete(subject);
+}
+
+/**
+ * The caller's user row is gone (erased, on this instance or another one, while a cached id still
+ * pointed at it). The unit of work that meets it forgets the cached id, registers the token again
+ * (a fresh account) and runs the request once more (src/middleware/unit-of-work.ts).
+ */
+export class UserGoneError extends Error {
+  override name = 'UserGoneError';
+  constructor() {
+    super('The user row of an authenticated caller is gone');
+  }
+}
+
+/** Whether the user row still exists: asked only after a unit of work failed, never on the way in. */
+export async function userExists(userId: string): Promise<boolean> {
+  const rows = await database().query('SELECT 1 FROM users WHERE id = $1', { bind: [userId], type: QueryTypes.SELECT, transaction: null });
+  return rows.length > 0;
+}
+
+/** The caller again, from the database: for a cached id whose row is gone, the fresh account of the same subject. */
+export async function registerAgain(user: AuthUser, ttlMs?: number): Promise<AuthUser> {
+  forgetUser(user.subject);
+  return resolveUser({ sub: user.subject, email: user.email }, ttlMs);
 }
 
 // A token without an email leaves the stored one alone; the WHERE skips the write when nothing changes.
@@ -117,13 +156,28 @@ export interface Me {
 /** The caller's own record and usage, one row read in the request's transaction. */
 export async function getMe(user: AuthUser): Promise<Me> {
   const row = await User.findByPk(user.id, { attributes: ['id', 'email', 'created_at', 'todo_count', 'list_count', 'label_count'] });
-  if (!row) {
-    // Only if the row was deleted behind the service's back: forget it, and the next request recreates it.
-    cache.delete(user.subject);
-    throw new ApiError('unauthorized', {
-      detail: 'The user of this token no longer exists; retry to register it again.',
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-    });
-  }
+  if (!row) throw new UserGoneError();
   return { id: row.id, email: row.email, createdAt: row.created_at, usage: { todos: row.todo_count, lists: row.list_count, labels: row.label_count } };
+}
+
+/** An account at the quotas (100 000 todos, their feed and labels) takes seconds to erase: more than a request's statement timeout. */
+export const ERASE_STATEMENT_TIMEOUT_MS = 120_000;
+
+/**
+ * Erases the caller and everything they own, in the request's transaction, with one statement: the
+ * user row (the lock order's first lock, user-scope.ts) and, by the foreign keys' ON DELETE
+ * CASCADE, every row keyed by them. The change feed's triggers run for the cascaded rows but
+ * record nothing: they number changes by updating the user row, which is gone. After commit, this
+ * instance forgets the subject; other instances within USER_CACHE_TTL_MS (UserGoneError).
+ * Returns false when the row was already gone.
+ */
+export async function eraseUser(user: AuthUser): Promise<boolean> {
+  const sequelize = database();
+  const transaction = clsNamespace.get('transaction') as Transaction | undefined;
+  if (!transaction) throw new Error('eraseUser runs in the request\'s transaction');
+  transaction.afterCommit(() => forgetUser(user.subject));
+  const deleted = await withStatementTimeout(ERASE_STATEMENT_TIMEOUT_MS, () =>
+    sequelize.query('DELETE FROM users WHERE id = $1 RETURNING id', { bind: [user.id], type: QueryTypes.SELECT }),
+  );
+  return deleted.length > 0;
 }

@@ -6,6 +6,7 @@ import { withTimeout } from './transport.js';
 import { withRetries, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
+  AccountExport,
   ChangeList,
   CurrentUser,
   Label,
@@ -159,8 +160,17 @@ export interface FetchedList extends TaggedList {
 }
 
 export interface TodoClient {
-  /** The caller (`GET /v1/me`). */
-  me(options?: CallOptions): Promise<CurrentUser>;
+  me: {
+    /** The caller (`GET /v1/me`). */
+    (options?: CallOptions): Promise<CurrentUser>;
+    /**
+     * Everything the caller owns, from one snapshot (`GET /v1/me/export`), parsed: an incomplete
+     * download throws instead of resolving. Give it a `timeout` that fits the account's size.
+     */
+    export(options?: CallOptions): Promise<AccountExport>;
+    /** Erases the caller and everything they own (`DELETE /v1/me`); the same token then starts a fresh, empty account. */
+    delete(options?: CallOptions): Promise<void>;
+  };
   todos: {
     /** One page of the caller's todos (`GET /v1/todos`). */
     list(query?: ListTodosQuery, options?: CallOptions): Promise<TodoList & ResponseMeta>;
@@ -484,7 +494,12 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     }, ifMatchHeader);
 
   return {
-    me: async (options = {}) => ok(await api.GET('/v1/me', send(options))),
+    me: Object.assign(async (options: CallOptions = {}) => ok(await api.GET('/v1/me', send(options))), {
+      export: async (options: CallOptions = {}) => ok(await api.GET('/v1/me/export', send(options))),
+      delete: async (options: CallOptions = {}) => {
+        ok(await api.DELETE('/v1/me', send(options)));
+      },
+    }),
     batch,
     todos: { list, iterate, paginate, collect, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },

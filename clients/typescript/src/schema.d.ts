@@ -162,6 +162,46 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        /**
+         * Erase the caller and everything they own
+         * @description Erases the caller for good, in one transaction: their user record, every list, label and todo, the answers stored for their idempotency keys, their change feed (its history included: nothing says the account existed), and every other record keyed by them. There is no undo: take `GET /v1/me/export` first to keep a copy. An account at the quotas takes a few seconds (the statement may run up to 120 s).
+         *
+         *     The token stays valid (the identity provider issued it, not this service): the next request with the same subject (`sub`) starts a fresh, empty account, with a new `id` and a new default list "Inbox". On the instance that erased the account this holds at once; any instance holds it within `USER_CACHE_TTL_MS` (default 60 s), and at once for `GET /v1/me` and every write. Meanwhile a list read there may answer as for an empty account; nothing of the old account is ever read or written again.
+         *
+         *     Retrying is safe without an idempotency key, and this operation takes none (a key sent is ignored, as Stripe ignores keys on a DELETE): its outcome is the same however often it runs, and a stored answer would be erased with the account anyway. A retry, or a second call, answers 204 again: it erases the fresh, empty account of the same subject that the retry itself registered. A concurrent write of the caller either commits before the erasure (and is erased) or runs after it, in the fresh account.
+         *
+         *     It costs one request of the rate limit, which is counted per token subject: erasing an account does not reset it.
+         */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export everything of the caller
+         * @description Everything the caller owns as one JSON document (`AccountExport`, `format: "todo-api-export"`, `format_version: 1`): the caller as `GET /v1/me` returns them, then every list, label and todo, each exactly as its GET returns it, so that an import can rebuild the account. It is served as a download (`Content-Disposition: attachment`).
+         *
+         *     **Consistent**: every array is read from one snapshot (a read-only, repeatable-read transaction), taken when the answer starts; `exported_at` is its time. Writes made meanwhile are not in it, and never half of one.
+         *
+         *     **Streamed**: the document is written as it is read, a thousand rows at a time, and only as fast as the client reads it, so its size has no bound but the account's (up to `limits.todos` todos) while the server's memory stays flat. It is complete only when it ends with its closing `}`: a download that is cut off is not valid JSON and must be discarded, then retried.
+         *
+         *     Limits, because an export holds a database connection and a snapshot for as long as the client reads:
+         *     - it must be read completely within `EXPORT_TIMEOUT_MS` (default 300 000 ms, 5 minutes), and a client that takes no data for 30 s meanwhile is cut off too;
+         *     - one export per user at a time, whichever instance serves it: a second one meanwhile is a 409 `export_in_progress`;
+         *     - at most `EXPORT_CONCURRENCY` (default 2) exports at once on one instance: one more is a 503 with `Retry-After`;
+         *     - one export costs `EXPORT_RATE_LIMIT_COST` (default 60) requests of the caller's rate limit; with fewer left, a 429 with `Retry-After`.
+         */
+        get: operations["exportMe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -496,6 +536,7 @@ export interface components {
              *     - `conflict` (409): The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
              *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
              *     - `limit_reached` (409): The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
+             *     - `export_in_progress` (409): An export of the caller's account (`GET /v1/me/export`) is already running, on this instance or another: one at a time per user. Nothing was read; retry when it has finished.
              *     - `label_exists` (409): The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
              *     - `default_list` (409): The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
              *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
@@ -511,7 +552,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "label_exists" | "default_list" | "precondition_failed" | "cursor_expired" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "export_in_progress" | "label_exists" | "default_list" | "precondition_failed" | "cursor_expired" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
             /**
              * @description The `X-Request-Id` of the request; quote it when reporting a problem.
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -659,15 +700,229 @@ export interface components {
              */
             labels: number;
         };
-        /** @description A page of todos. */
-        TodoList: {
-            /** @description One page of todos, in the requested order. */
-            data: components["schemas"]["Todo"][];
+        /**
+         * @description Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.
+         * @example {
+         *       "format": "todo-api-export",
+         *       "format_version": 1,
+         *       "exported_at": "2026-12-01T18:00:00.000Z",
+         *       "user": {
+         *         "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
+         *         "email": "ada@example.com",
+         *         "created_at": "2026-11-22T17:30:00.000Z",
+         *         "limits": {
+         *           "todos": 100000,
+         *           "lists": 1000,
+         *           "labels": 500,
+         *           "webhooks": 10,
+         *           "labels_per_todo": 20,
+         *           "subtask_depth": 4
+         *         },
+         *         "usage": {
+         *           "todos": 12,
+         *           "lists": 4,
+         *           "labels": 3
+         *         }
+         *       },
+         *       "lists": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
+         *           "name": "Inbox",
+         *           "color": null,
+         *           "position": "a0",
+         *           "is_default": true,
+         *           "archived": false,
+         *           "todo_count": 1,
+         *           "open_todo_count": 1,
+         *           "created_at": "2026-11-22T17:30:00.000Z",
+         *           "updated_at": "2026-11-22T17:30:00.000Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "labels": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51",
+         *           "name": "errands",
+         *           "color": "#1e90ff",
+         *           "created_at": "2026-11-22T17:31:00.000Z",
+         *           "updated_at": "2026-11-22T17:31:00.000Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "todos": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e52",
+         *           "title": "Buy oat milk",
+         *           "description": null,
+         *           "completed": false,
+         *           "completed_at": null,
+         *           "due_at": "2026-12-02T17:00:00.000Z",
+         *           "priority": "high",
+         *           "list_id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
+         *           "parent_id": null,
+         *           "position": "a1",
+         *           "label_ids": [
+         *             "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51"
+         *           ],
+         *           "subtask_count": 0,
+         *           "open_subtask_count": 0,
+         *           "created_at": "2026-11-22T17:32:00.000Z",
+         *           "updated_at": "2026-11-22T17:32:00.000Z",
+         *           "version": 1
+         *         }
+         *       ]
+         *     }
+         */
+        AccountExport: {
             /**
-             * @description Pass as `cursor` to get the next page (with the same filters and sort); `null` on the last page.
-             * @example eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln
+             * @description Always `todo-api-export`: what this document is.
+             * @enum {string}
              */
-            next_cursor: string | null;
+            format: "todo-api-export";
+            /**
+             * @description The version of this format: `1`. A later version may add fields and arrays (a reader ignores what it does not know); one that changes the meaning of a field gets a new number.
+             * @enum {number}
+             */
+            format_version: 1;
+            /**
+             * Format: date-time
+             * @description The moment of the snapshot every array was read from (RFC 3339, UTC): the document shows the account exactly as it was then.
+             * @example 2026-12-01T18:00:00.000Z
+             */
+            exported_at: string;
+            user: components["schemas"]["CurrentUser"] & unknown;
+            /** @description Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`. */
+            lists: components["schemas"]["List"][];
+            /** @description Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`. */
+            labels: components["schemas"]["Label"][];
+            /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
+            todos: components["schemas"]["Todo"][];
+        };
+        /**
+         * @description A list of todos. It belongs to the user who created it and is visible to no one else. Its counts come with it: they are kept up to date by the database, not counted per request.
+         * @example {
+         *       "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
+         *       "name": "Groceries",
+         *       "color": "#2e8b57",
+         *       "position": "a3",
+         *       "is_default": false,
+         *       "archived": false,
+         *       "todo_count": 12,
+         *       "open_todo_count": 5,
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        List: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
+             * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+            /**
+             * @description The name (trimmed).
+             * @example Groceries
+             */
+            name: string;
+            /**
+             * @description A colour as `#rrggbb` in lower case, or `null`.
+             * @example #2e8b57
+             */
+            color: string | null;
+            /**
+             * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
+             * @example a3
+             */
+            position: string;
+            /**
+             * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
+             * @example false
+             */
+            is_default: boolean;
+            /**
+             * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
+             * @example false
+             */
+            archived: boolean;
+            /**
+             * Format: int32
+             * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
+             * @example 12
+             */
+            todo_count: number;
+            /**
+             * Format: int32
+             * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
+             * @example 5
+             */
+            open_todo_count: number;
+            /**
+             * Format: date-time
+             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
+             * @example 1
+             */
+            version: number;
+        };
+        /**
+         * @description A label. It belongs to the user who created it and is visible to no one else.
+         * @example {
+         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
+         *       "name": "Work",
+         *       "color": "#1e90ff",
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        Label: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7, so ids sort by creation.
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+             */
+            id: string;
+            /**
+             * @description The name (trimmed), unique per user ignoring case.
+             * @example Work
+             */
+            name: string;
+            /**
+             * @description A colour as `#rrggbb` in lower case, or `null`.
+             * @example #1e90ff
+             */
+            color: string | null;
+            /**
+             * Format: date-time
+             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
+             * @example 1
+             */
+            version: number;
         };
         /** @description A todo. It belongs to the user who created it and is visible to no one else. */
         Todo: {
@@ -761,6 +1016,16 @@ export interface components {
              * @example 1
              */
             version: number;
+        };
+        /** @description A page of todos. */
+        TodoList: {
+            /** @description One page of todos, in the requested order. */
+            data: components["schemas"]["Todo"][];
+            /**
+             * @description Pass as `cursor` to get the next page (with the same filters and sort); `null` on the last page.
+             * @example eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln
+             */
+            next_cursor: string | null;
         };
         /**
          * @description A new todo. Only `title` is required. It goes to the end of its list (or of its parent's subtasks). Any other field, including the read-only `id`, `position`, `completed_at`, `subtask_count`, `created_at`, `updated_at` and `version`, is a 422.
@@ -916,53 +1181,6 @@ export interface components {
             next_cursor: string | null;
         };
         /**
-         * @description A label. It belongs to the user who created it and is visible to no one else.
-         * @example {
-         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
-         *       "name": "Work",
-         *       "color": "#1e90ff",
-         *       "created_at": "2026-11-22T09:30:00.000Z",
-         *       "updated_at": "2026-11-22T09:30:00.000Z",
-         *       "version": 1
-         *     }
-         */
-        Label: {
-            /**
-             * Format: uuid
-             * @description Assigned by the service: a UUIDv7, so ids sort by creation.
-             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
-             */
-            id: string;
-            /**
-             * @description The name (trimmed), unique per user ignoring case.
-             * @example Work
-             */
-            name: string;
-            /**
-             * @description A colour as `#rrggbb` in lower case, or `null`.
-             * @example #1e90ff
-             */
-            color: string | null;
-            /**
-             * Format: date-time
-             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            updated_at: string;
-            /**
-             * Format: int32
-             * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
-             * @example 1
-             */
-            version: number;
-        };
-        /**
          * @description A new label. Only `name` is required. Any other field, including the read-only `id`, `created_at`, `updated_at` and `version`, is a 422.
          * @example {
          *       "name": "Work",
@@ -1009,85 +1227,6 @@ export interface components {
              * @example WyJhMyIsIjAxOWE4ZjMxLTRjNWQtN2U2Zi04YTliLTBjMWQyZTNmNGE1YiJd.c2ln
              */
             next_cursor: string | null;
-        };
-        /**
-         * @description A list of todos. It belongs to the user who created it and is visible to no one else. Its counts come with it: they are kept up to date by the database, not counted per request.
-         * @example {
-         *       "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
-         *       "name": "Groceries",
-         *       "color": "#2e8b57",
-         *       "position": "a3",
-         *       "is_default": false,
-         *       "archived": false,
-         *       "todo_count": 12,
-         *       "open_todo_count": 5,
-         *       "created_at": "2026-11-22T09:30:00.000Z",
-         *       "updated_at": "2026-11-22T09:30:00.000Z",
-         *       "version": 1
-         *     }
-         */
-        List: {
-            /**
-             * Format: uuid
-             * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
-             * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
-             */
-            id: string;
-            /**
-             * @description The name (trimmed).
-             * @example Groceries
-             */
-            name: string;
-            /**
-             * @description A colour as `#rrggbb` in lower case, or `null`.
-             * @example #2e8b57
-             */
-            color: string | null;
-            /**
-             * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
-             * @example a3
-             */
-            position: string;
-            /**
-             * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
-             * @example false
-             */
-            is_default: boolean;
-            /**
-             * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
-             * @example false
-             */
-            archived: boolean;
-            /**
-             * Format: int32
-             * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
-             * @example 12
-             */
-            todo_count: number;
-            /**
-             * Format: int32
-             * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
-             * @example 5
-             */
-            open_todo_count: number;
-            /**
-             * Format: date-time
-             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            updated_at: string;
-            /**
-             * Format: int32
-             * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
-             * @example 1
-             */
-            version: number;
         };
         /**
          * @description A new list: it goes to the end of the caller's lists, not archived and not the default. Only `name` is required. Any other field, including `archived` (archive it afterwards with a PATCH) and the read-only `id`, `position`, `is_default`, `todo_count`, `open_todo_count`, `created_at`, `updated_at` and `version`, is a 422.
@@ -2714,6 +2853,593 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
                      *       "instance": "/v1/me",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased: nothing of the account is left. */
+            204: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/me",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/me",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/me",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/me",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/me",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/me",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/me",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole account, streamed. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description `attachment; filename="todo-api-export-<YYYY-MM-DD>.json"`: a download, named after the day of the export.
+                     * @example attachment; filename="todo-api-export-2026-12-01.json"
+                     */
+                    "Content-Disposition": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/me/export",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `export_in_progress`: An export of the caller's account (`GET /v1/me/export`) is already running, on this instance or another: one at a time per user. Nothing was read; retry when it has finished.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/me/export",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/me/export",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/me/export",
                      *       "code": "service_unavailable",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
                      *     }

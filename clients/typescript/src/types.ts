@@ -26,6 +26,7 @@ export type LabelChange = Schemas['LabelChange'];
 export type ChangeList = Schemas['ChangeList'];
 export type LatestChange = Schemas['LatestChange'];
 export type CurrentUser = Schemas['CurrentUser'];
+export type AccountExport = Schemas['AccountExport'];
 export type Problem = Schemas['Problem'];
 export type ProblemCode = Problem['code'];
 export type FieldError = Schemas['FieldError'];

@@ -1,4 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { LabelSchema } from '../labels/labels.schemas.js';
+import { ListSchema } from '../lists/lists.schemas.js';
+import { TodoSchema } from '../todos/todos.schemas.js';
 
 const EXAMPLE = {
   id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47',
@@ -49,3 +52,83 @@ export const MeSchema = z
     usage: UsageSchema,
   })
   .openapi('CurrentUser', { description: 'The user the bearer token belongs to, with their limits and usage.', example: EXAMPLE });
+
+const EXPORT_EXAMPLE = {
+  format: 'todo-api-export',
+  format_version: 1,
+  exported_at: '2026-12-01T18:00:00.000Z',
+  user: EXAMPLE,
+  lists: [
+    {
+      id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50',
+      name: 'Inbox',
+      color: null,
+      position: 'a0',
+      is_default: true,
+      archived: false,
+      todo_count: 1,
+      open_todo_count: 1,
+      created_at: '2026-11-22T17:30:00.000Z',
+      updated_at: '2026-11-22T17:30:00.000Z',
+      version: 1,
+    },
+  ],
+  labels: [
+    {
+      id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51',
+      name: 'errands',
+      color: '#1e90ff',
+      created_at: '2026-11-22T17:31:00.000Z',
+      updated_at: '2026-11-22T17:31:00.000Z',
+      version: 1,
+    },
+  ],
+  todos: [
+    {
+      id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e52',
+      title: 'Buy oat milk',
+      description: null,
+      completed: false,
+      completed_at: null,
+      due_at: '2026-12-02T17:00:00.000Z',
+      priority: 'high',
+      list_id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50',
+      parent_id: null,
+      position: 'a1',
+      label_ids: ['019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51'],
+      subtask_count: 0,
+      open_subtask_count: 0,
+      created_at: '2026-11-22T17:32:00.000Z',
+      updated_at: '2026-11-22T17:32:00.000Z',
+      version: 1,
+    },
+  ],
+};
+
+// The most any account can hold: the largest LIMIT_*_PER_USER an operator may configure (src/env.ts).
+const MOST = { lists: 1_000_000, labels: 1_000_000, todos: 100_000_000 };
+
+export const AccountExportSchema = z
+  .object({
+    format: z.literal('todo-api-export').openapi({ description: 'Always `todo-api-export`: what this document is.' }),
+    format_version: z.literal(1).openapi({
+      description:
+        'The version of this format: `1`. A later version may add fields and arrays (a reader ignores what it does not know); one that changes the meaning of a field gets a new number.',
+    }),
+    exported_at: z.iso.datetime().max(32).openapi({
+      description: 'The moment of the snapshot every array was read from (RFC 3339, UTC): the document shows the account exactly as it was then.',
+      example: EXPORT_EXAMPLE.exported_at,
+    }),
+    user: MeSchema.openapi({ description: 'The caller, as `GET /v1/me` returns them.' }),
+    lists: z.array(ListSchema).max(MOST.lists).openapi({ description: 'Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`.' }),
+    labels: z.array(LabelSchema).max(MOST.labels).openapi({ description: 'Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`.' }),
+    todos: z.array(TodoSchema).max(MOST.todos).openapi({
+      description:
+        "Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`.",
+    }),
+  })
+  .openapi('AccountExport', {
+    description:
+      "Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.",
+    example: EXPORT_EXAMPLE,
+  });
