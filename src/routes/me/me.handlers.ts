@@ -19,7 +19,7 @@ export const me: AppRouteHandler<MeRoute> = async (c) => {
         labels_per_todo: limits.labelsPerTodo,
         subtask_depth: limits.subtaskDepth,
       },
-      usage: { todos: user.usage.todos, lists: user.usage.lists, labels: user.usage.labels },
+      usage: { todos: user.usage.todos, lists: user.usage.lists, labels: user.usage.labels, webhooks: user.usage.webhooks },
     },
     200,
   );
