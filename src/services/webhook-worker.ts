@@ -191,11 +191,16 @@ export class WebhookWorker {
     if (delivery.previous_secret && delivery.previous_secret_expires_at && delivery.previous_secret_expires_at.getTime() > Date.now()) {
       secrets.push(delivery.previous_secret);
     }
-    const outcome = await sendMessage(
-      delivery.url,
-      { id: delivery.id, timestamp: new Date(), body: this.options.render(delivery), secrets },
-      { timeoutMs: this.options.timeoutMs, policy: this.options.policy },
-    );
+    let body: string | undefined;
+    try {
+      body = this.options.render(delivery);
+    } catch (error) {
+      logger.error({ err: error, event_id: delivery.id }, 'webhook event could not be rendered');
+    }
+    const outcome: Outcome =
+      body === undefined
+        ? { ok: false, status: null, error: 'not sent: the service could not render this event', durationMs: 0, gone: false }
+        : await sendMessage(delivery.url, { id: delivery.id, timestamp: new Date(), body, secrets }, { timeoutMs: this.options.timeoutMs, policy: this.options.policy });
     const delay = this.retryDelaysMs[delivery.attempts - 1];
     const retryAt = !outcome.ok && !outcome.gone && delay !== undefined ? new Date(Date.now() + jitter(delay)) : null;
     await this.settle(delivery, outcome, retryAt, false);
