@@ -109,4 +109,28 @@ describe('webhook workers in several instances', () => {
     for (const { id } of events) expect(seen.has(id)).toBe(true);
     expect(events).toHaveLength(count);
   });
+
+  it('WEBHOOK_WORKER=false leaves delivery to `npm run worker` (src/cli/worker.ts), which delivers on its own', { timeout: 120_000 }, async () => {
+    receiver = await startReceiver();
+    const api = spawnServer({ DATABASE_URL: db.url, ...WORKER_ENV, WEBHOOK_WORKER: 'false' });
+    servers.push(api);
+    const base = await api.ready;
+    const user = await userOn(base);
+    expect((await user.send(base, 'POST', '/v1/todos', { title: 'queued' })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.received).toHaveLength(0);
+
+    const worker = spawnServer({ DATABASE_URL: db.url, ...WORKER_ENV }, 'src/cli/worker.ts');
+    servers.push(worker);
+    await worker.waitForLog((line) => line.msg === 'webhook worker started');
+    await receiver.waitFor(1, 20_000);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: 'todo.created', data: { object: { title: 'queued' } } });
+    expect(await worker.stop('SIGTERM')).toBe(0);
+  });
+
+  it('`npm run worker` without DATABASE_URL says what it needs and exits 1', async () => {
+    const worker = spawnServer({ DATABASE_URL: '' }, 'src/cli/worker.ts');
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr()).toMatch(/needs DATABASE_URL/);
+  });
 });
