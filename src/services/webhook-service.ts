@@ -186,13 +186,13 @@ export async function rotateSecret(userId: string, id: string, expected?: Expect
   return row;
 }
 
-/** Queues a `webhook.test` event for this endpoint alone (whatever its `events`); 409 when it is disabled. */
+/** Queues a `webhook.test` event for this endpoint alone (whatever its `events`); 409 when it is disabled. The user row first (lock order): the inserts' foreign keys share-lock the user and webhook rows. */
 export async function sendTestEvent(userId: string, id: string): Promise<{ eventId: string; createdAt: Date }> {
   const eventId = uuidv7();
   const [row] = await webhooksOf(userId).rows<{ enabled: boolean; queued: boolean }>(
     `WITH target AS (
        SELECT id, enabled, to_jsonb(w) - 'secret' - 'previous_secret' - 'previous_secret_expires_at' - 'failing_since' AS object
-       FROM webhooks w WHERE user_id = $1 AND id = $2
+       FROM webhooks w WHERE ${OWNER_LOCKED} AND user_id = $1 AND id = $2
      ), event AS (
        INSERT INTO webhook_events (id, user_id, type, object_type, object_id, change_seq, old_row, new_row, created_at)
        SELECT $3, $1, 'webhook.test', 'webhook', t.id, NULL, NULL, t.object, $4 FROM target t WHERE t.enabled

@@ -91,21 +91,18 @@ const SETTLE = `WITH settled AS (
   FROM webhook_deliveries d WHERE d.id = $1`;
 
 // The endpoint after an attempt: a success restarts the failure clock; a 410, or failing since
-// before the window, disables it (a new version, with the reason) and ends its pending deliveries.
-const ENDPOINT_AFTER_FAILURE = `WITH endpoint AS (
-    UPDATE webhooks SET failing_since = coalesce(failing_since, now()),
-      enabled = NOT ($2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000)),
-      disabled_reason = CASE
-        WHEN $2 THEN 'The endpoint answered 410 Gone.'
-        WHEN coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN $4
-      END,
-      version = version + CASE WHEN $2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN 1 ELSE 0 END,
-      updated_at = CASE WHEN $2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN now() ELSE updated_at END
-    WHERE id = $1 AND enabled
-    RETURNING id, enabled
-  )
-  UPDATE webhook_deliveries d SET status = 'failed', finished_at = now(), lease = NULL
-  FROM endpoint WHERE NOT endpoint.enabled AND d.webhook_id = endpoint.id AND d.status = 'pending'`;
+// before the window, disables it (a new version, with the reason). Its other pending deliveries
+// end unsent when they come due (attempt(), below): this statement locks the webhook row only, so
+// it cannot deadlock with a deletion that locks the webhook, then its deliveries.
+const ENDPOINT_AFTER_FAILURE = `UPDATE webhooks SET failing_since = coalesce(failing_since, now()),
+    enabled = NOT ($2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000)),
+    disabled_reason = CASE
+      WHEN $2 THEN 'The endpoint answered 410 Gone.'
+      WHEN coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN $4
+    END,
+    version = version + CASE WHEN $2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN 1 ELSE 0 END,
+    updated_at = CASE WHEN $2 OR coalesce(failing_since, now()) <= now() - make_interval(secs => $3::float8 / 1000) THEN now() ELSE updated_at END
+  WHERE id = $1 AND enabled`;
 
 const ENDPOINT_AFTER_SUCCESS = `UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`;
 
