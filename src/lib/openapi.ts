@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { stringify } from 'yaml';
+import { API_GUIDE } from './api-guide.js';
 import { projectRoot } from './paths.js';
 import { type HeaderObject, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, WWW_AUTHENTICATE_HEADER } from './openapi-headers.js';
 import { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode, type ProblemExample } from './problems.js';
@@ -132,11 +133,7 @@ const DOCUMENT_INFO = {
   info: {
     title: 'Todo API',
     version: pkg.version,
-    description: [
-      'A multi-user Todo API. Every todo belongs to one user; a todo of another user behaves exactly like one that does not exist.',
-      '',
-      'Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Every response carries `X-Request-Id`.',
-    ].join('\n'),
+    description: API_GUIDE,
     license: { name: 'MIT', identifier: 'MIT' },
     contact: { name: 'Todo API maintainers' },
   },

@@ -195,7 +195,7 @@ export function createV1Route<R extends V1RouteConfig>(config: R) {
   // RFC 5789 §2.2: a 415 to a PATCH says which patch formats the resource takes.
   const unsupported = responses['415'] as ProblemResponseConfig | undefined;
   if (unsupported && config.method === 'patch') {
-    unsupported.headers = { ...unsupported.headers, 'Accept-Patch': stringHeader('The patch formats this operation accepts (RFC 5789).', { maxLength: 256 }) };
+    unsupported.headers = { ...unsupported.headers, 'Accept-Patch': stringHeader('The patch formats this operation accepts (RFC 5789).', { maxLength: 256, example: 'application/merge-patch+json, application/json' }) };
   }
   const guard = requestGuard(config);
   const routeMiddleware = (rest as { middleware?: MiddlewareHandler | MiddlewareHandler[] }).middleware;

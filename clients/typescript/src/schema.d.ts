@@ -2316,7 +2316,10 @@ export interface operations {
             /** @description The process is running. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2327,7 +2330,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2360,7 +2366,10 @@ export interface operations {
             /** @description Ready to serve traffic. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2371,7 +2380,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2393,9 +2405,15 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2431,26 +2449,54 @@ export interface operations {
             /** @description The OpenAPI 3.1 document. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "Todo API",
+                     *         "version": "1.0.0"
+                     *       },
+                     *       "paths": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["OpenAPIDocument"];
                 };
             };
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -2459,7 +2505,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2487,7 +2536,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2523,26 +2575,51 @@ export interface operations {
             /** @description The OpenAPI 3.1 document. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example openapi: 3.1.0
+                     *     info:
+                     *       title: Todo API
+                     *       version: 1.0.0
+                     *     paths: {}
+                     */
                     "application/yaml": string;
                 };
             };
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `no-cache`. */
+                    /**
+                     * @description `no-cache`.
+                     * @example no-cache
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -2551,7 +2628,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2579,7 +2659,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2612,18 +2695,25 @@ export interface operations {
             /** @description The Swagger UI page. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><html lang="en"><head><title>Todo API</title></head><body><div id="swagger-ui"></div></body></html> */
                     "text/html": string;
                 };
             };
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2662,16 +2752,27 @@ export interface operations {
             /** @description The file. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `public, max-age=86400`. */
+                    /**
+                     * @description `public, max-age=86400`.
+                     * @example public, max-age=86400
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example .swagger-ui .info { margin: 50px 0; } */
                     "text/css": string;
+                    /** @example window.onload = () => { window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" }); }; */
                     "text/javascript": string;
                     "image/png": string;
                 };
@@ -2679,11 +2780,20 @@ export interface operations {
             /** @description Not modified: `If-None-Match` holds the current `ETag`. No body. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged. */
+                    /**
+                     * @description A strong entity tag of the content (a SHA-256): send it back in `If-None-Match` to get a 304 instead of the file while it is unchanged.
+                     * @example "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"
+                     */
                     ETag: string;
-                    /** @description `public, max-age=86400`. */
+                    /**
+                     * @description `public, max-age=86400`.
+                     * @example public, max-age=86400
+                     */
                     "Cache-Control": string;
                     [name: string]: unknown;
                 };
@@ -2692,7 +2802,10 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2714,7 +2827,10 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2742,7 +2858,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2778,18 +2897,25 @@ export interface operations {
             /** @description The page. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><html lang="en"><head><title>Request validation failed</title></head><body><h1>Request validation failed</h1><p>422 <code>validation_failed</code></p></body></html> */
                     "text/html": string;
                 };
             };
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2811,7 +2937,10 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
@@ -2844,13 +2973,25 @@ export interface operations {
             /** @description The caller. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2861,15 +3002,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2891,13 +3047,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2919,15 +3087,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -2949,13 +3132,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -2977,15 +3172,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3043,15 +3253,30 @@ export interface operations {
             /** @description A page of todos. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/todos?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -3062,13 +3287,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3090,15 +3327,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3120,13 +3372,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3148,13 +3412,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3182,15 +3458,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3212,13 +3503,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3240,15 +3543,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3289,19 +3607,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new todo: `/v1/todos/{id}`. */
+                    /**
+                     * @description The path of the new todo: `/v1/todos/{id}`.
+                     * @example /v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+                     */
                     Location: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new todo at its `Location`. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new todo at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -3312,13 +3651,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3340,15 +3691,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3370,13 +3736,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3404,15 +3782,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3423,13 +3816,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3451,13 +3856,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3484,13 +3901,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3501,15 +3930,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3531,13 +3975,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3559,15 +4015,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3606,15 +4077,30 @@ export interface operations {
             /** @description The todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -3625,15 +4111,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the todo again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -3642,15 +4143,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3672,13 +4188,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3700,13 +4228,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3728,13 +4268,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3762,15 +4314,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3792,13 +4359,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3820,15 +4399,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -3869,15 +4463,30 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -3886,13 +4495,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3914,15 +4535,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3944,13 +4580,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -3972,13 +4620,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4005,15 +4665,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4024,13 +4699,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4052,13 +4739,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4085,13 +4784,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4102,15 +4813,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4132,13 +4858,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4160,15 +4898,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4215,17 +4968,35 @@ export interface operations {
             /** @description The updated todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -4241,13 +5012,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4258,15 +5041,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4288,13 +5086,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4316,13 +5126,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4349,15 +5171,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4368,13 +5205,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4396,13 +5245,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4424,15 +5285,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -4459,13 +5335,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4476,15 +5364,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4506,13 +5409,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4534,15 +5449,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4588,17 +5518,35 @@ export interface operations {
             /** @description The moved todo. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The todo's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next change. */
+                    /**
+                     * @description The todo's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next change.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -4614,13 +5562,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4631,15 +5591,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4661,13 +5636,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4689,13 +5676,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4722,15 +5721,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4741,13 +5755,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4769,13 +5795,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4797,13 +5835,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4830,13 +5880,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4847,15 +5909,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4877,13 +5954,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4905,15 +5994,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -4951,15 +6055,30 @@ export interface operations {
             /** @description A page of labels. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/labels?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -4970,13 +6089,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -4998,15 +6129,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5028,13 +6174,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5056,13 +6214,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5090,15 +6260,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5120,13 +6305,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5148,15 +6345,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5197,19 +6409,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new label: `/v1/labels/{id}`. */
+                    /**
+                     * @description The path of the new label: `/v1/labels/{id}`.
+                     * @example /v1/labels/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+                     */
                     Location: string;
-                    /** @description The label's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new label at its `Location`. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new label at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -5220,13 +6453,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5248,15 +6493,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5278,13 +6538,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5313,15 +6585,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5332,13 +6619,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5360,13 +6659,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5393,13 +6704,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5410,15 +6733,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5440,13 +6778,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5468,15 +6818,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5515,15 +6880,30 @@ export interface operations {
             /** @description The label. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -5534,15 +6914,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the label again only if it changed.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -5551,15 +6946,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5581,13 +6991,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5609,13 +7031,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5637,13 +7071,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5671,15 +7117,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5701,13 +7162,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5729,15 +7202,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -5778,15 +7266,30 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -5795,13 +7298,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5823,15 +7338,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5853,13 +7383,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5881,13 +7423,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5914,15 +7468,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5933,13 +7502,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5961,13 +7542,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -5994,13 +7587,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6011,15 +7616,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6041,13 +7661,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6069,15 +7701,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6124,17 +7771,35 @@ export interface operations {
             /** @description The updated label. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The label's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The label's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -6150,13 +7815,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6167,15 +7844,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6197,13 +7889,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6225,13 +7929,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6259,15 +7975,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6278,13 +8009,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6306,13 +8049,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6334,15 +8089,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -6369,13 +8139,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6386,15 +8168,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6416,13 +8213,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6444,15 +8253,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6492,15 +8316,30 @@ export interface operations {
             /** @description A page of lists. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/lists?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -6511,13 +8350,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6539,15 +8390,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6569,13 +8435,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6597,13 +8475,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6631,15 +8521,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6661,13 +8566,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6689,15 +8606,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6738,19 +8670,40 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new list: `/v1/lists/{id}`. */
+                    /**
+                     * @description The path of the new list: `/v1/lists/{id}`.
+                     * @example /v1/lists/019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+                     */
                     Location: string;
-                    /** @description The list's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new list at its `Location`. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): the precondition for conditional reads and writes of the new list at its `Location`.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -6761,13 +8714,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6789,15 +8754,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6819,13 +8799,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6853,15 +8845,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6872,13 +8879,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6900,13 +8919,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6933,13 +8964,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -6950,15 +8993,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -6980,13 +9038,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7008,15 +9078,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7055,15 +9140,30 @@ export interface operations {
             /** @description The list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -7074,15 +9174,30 @@ export interface operations {
             /** @description Not modified: `If-None-Match` matched the current `ETag` (the counts may still have changed). */
             304: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`): send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -7091,15 +9206,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7121,13 +9251,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7149,13 +9291,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7177,13 +9331,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7211,15 +9377,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7241,13 +9422,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7269,15 +9462,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7318,15 +9526,30 @@ export interface operations {
             /** @description Deleted, with its todos. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -7335,13 +9558,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7363,15 +9598,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7393,13 +9643,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7421,13 +9683,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7455,15 +9729,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7474,13 +9763,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7502,13 +9803,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7535,13 +9848,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7552,15 +9877,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7582,13 +9922,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7610,15 +9962,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7665,17 +10032,35 @@ export interface operations {
             /** @description The updated list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`) after the change: send it in `If-Match` with the next one.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -7691,13 +10076,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7708,15 +10105,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7738,13 +10150,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7766,13 +10190,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7800,15 +10236,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7819,13 +10270,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7847,13 +10310,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7875,15 +10350,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -7910,13 +10400,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7927,15 +10429,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -7957,13 +10474,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -7985,15 +10514,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8039,17 +10583,35 @@ export interface operations {
             /** @description The moved list. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The list's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next write. */
+                    /**
+                     * @description The list's strong entity tag (`"<version>"`) after the move: send it in `If-Match` with the next write.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -8065,13 +10627,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8082,15 +10656,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8112,13 +10701,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8140,13 +10741,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8173,15 +10786,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8192,13 +10820,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8220,13 +10860,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8248,13 +10900,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8281,13 +10945,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8298,15 +10974,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8328,13 +11019,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8356,15 +11059,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8402,13 +11120,25 @@ export interface operations {
             /** @description A page of changes, and where to continue. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8419,13 +11149,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8447,15 +11189,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8477,13 +11234,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8505,13 +11274,25 @@ export interface operations {
             /** @description The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor. (`cursor_expired`) */
             410: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8533,13 +11314,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8567,15 +11360,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8597,13 +11405,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8625,15 +11445,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8666,13 +11501,25 @@ export interface operations {
             /** @description The cursor. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8683,15 +11530,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8713,13 +11575,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8741,15 +11615,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8771,13 +11660,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8799,15 +11700,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -8845,15 +11761,30 @@ export interface operations {
             /** @description A page of webhooks. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/webhooks?cursor=WyIyMDI2LTExLTIyIDA5OjMwOjAwKzAwIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFiIl0.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -8864,13 +11795,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8892,15 +11835,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8922,13 +11880,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8950,13 +11920,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -8984,15 +11966,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9014,13 +12011,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9042,15 +12051,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9091,19 +12115,40 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The path of the new webhook: `/v1/webhooks/{id}`. */
+                    /**
+                     * @description The path of the new webhook: `/v1/webhooks/{id}`.
+                     * @example /v1/webhooks/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b
+                     */
                     Location: string;
-                    /** @description The webhook's strong entity tag (`"<version>"`): the precondition for conditional writes of the new webhook. */
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`): the precondition for conditional writes of the new webhook.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -9114,13 +12159,25 @@ export interface operations {
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9142,15 +12199,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9172,13 +12244,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9206,15 +12290,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9225,13 +12324,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9253,13 +12364,25 @@ export interface operations {
             /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9286,13 +12409,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9303,15 +12438,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9333,13 +12483,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9361,15 +12523,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9405,15 +12582,30 @@ export interface operations {
             /** @description The webhook. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The webhook's strong entity tag (`"<version>"`): send it in `If-Match` with a change. */
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`): send it in `If-Match` with a change.
+                     * @example "1"
+                     */
                     ETag: string;
                     [name: string]: unknown;
                 };
@@ -9424,15 +12616,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9454,13 +12661,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9482,13 +12701,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9510,13 +12741,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9544,15 +12787,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9574,13 +12832,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9602,15 +12872,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9651,15 +12936,30 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -9668,13 +12968,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9696,15 +13008,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9726,13 +13053,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9754,13 +13093,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9787,15 +13138,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9806,13 +13172,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9834,13 +13212,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9867,13 +13257,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9884,15 +13286,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9914,13 +13331,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -9942,15 +13371,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -9997,17 +13441,35 @@ export interface operations {
             /** @description The updated webhook. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The webhook's strong entity tag (`"<version>"`) after the change. */
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`) after the change.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -10023,13 +13485,25 @@ export interface operations {
              */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10040,15 +13514,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10070,13 +13559,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10098,13 +13599,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10131,15 +13644,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10150,13 +13678,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10178,13 +13718,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10206,15 +13758,30 @@ export interface operations {
             /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
             415: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The patch formats this operation accepts (RFC 5789). */
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
                     "Accept-Patch": string;
                     [name: string]: unknown;
                 };
@@ -10241,13 +13808,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10258,15 +13837,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10288,13 +13882,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10316,15 +13922,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10365,17 +13986,35 @@ export interface operations {
             /** @description The webhook with its new secret. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The webhook's strong entity tag (`"<version>"`) after the rotation. */
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`) after the rotation.
+                     * @example "1"
+                     */
                     ETag: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -10386,13 +14025,25 @@ export interface operations {
             /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10414,15 +14065,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10444,13 +14110,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10472,13 +14150,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10505,15 +14195,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10524,13 +14229,25 @@ export interface operations {
             /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
             412: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10552,13 +14269,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10585,13 +14314,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10602,15 +14343,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10632,13 +14388,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10660,15 +14428,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10707,15 +14490,30 @@ export interface operations {
             /** @description Queued. */
             202: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`. */
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
@@ -10726,15 +14524,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10756,13 +14569,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10784,13 +14609,25 @@ export interface operations {
             /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
             408: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10818,15 +14655,30 @@ export interface operations {
              */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description On `idempotency_key_in_use`: seconds to wait before retrying. */
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10837,13 +14689,25 @@ export interface operations {
             /** @description The request body is larger than the service accepts. (`payload_too_large`) */
             413: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10870,13 +14734,25 @@ export interface operations {
              */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10887,15 +14763,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10917,13 +14808,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -10945,15 +14848,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -10994,15 +14912,30 @@ export interface operations {
             /** @description A page of attempts. */
             200: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description RFC 8288 link to the next page (`rel="next"`), when there is one. */
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/webhooks?cursor=WyIyMDI2LTExLTIyIDA5OjMwOjAwKzAwIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFiIl0.c2ln>; rel="next"
+                     */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -11013,13 +14946,25 @@ export interface operations {
             /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
             400: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11041,15 +14986,30 @@ export interface operations {
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key. */
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11071,13 +15031,25 @@ export interface operations {
             /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
             404: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11099,13 +15071,25 @@ export interface operations {
             /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
             409: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11127,13 +15111,25 @@ export interface operations {
             /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
             422: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11161,15 +15157,30 @@ export interface operations {
             /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
             429: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };
@@ -11191,13 +15202,25 @@ export interface operations {
             /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
             500: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
@@ -11219,15 +15242,30 @@ export interface operations {
             /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
             503: {
                 headers: {
-                    /** @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one. */
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
                     "X-Request-Id": string;
-                    /** @description Always `private, no-store`: per-user data that no cache may keep. */
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
                     "Cache-Control": string;
-                    /** @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on. */
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
                     RateLimit?: string;
-                    /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
                     "RateLimit-Policy"?: string;
-                    /** @description Seconds to wait before retrying. */
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
                     "Retry-After": number;
                     [name: string]: unknown;
                 };

@@ -14,7 +14,7 @@ import {
 
 const tags = ['Labels'];
 // Each says only what the operation it is on can do with the tag.
-const etag = (description: string) => stringHeader(`The label's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16 });
+const etag = (description: string) => stringHeader(`The label's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16, example: '"1"' });
 const READ_ETAG = etag(': send it in `If-None-Match` to read the label again only if it changed.');
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
@@ -31,7 +31,7 @@ export const list = createV1Route({
     200: {
       description: 'A page of labels.',
       headers: {
-        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096 }),
+        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096, example: '</v1/labels?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"' }),
       },
       content: json(LabelListSchema),
     },
@@ -52,7 +52,7 @@ export const create = createV1Route({
     201: {
       description: 'Created.',
       headers: {
-        Location: stringHeader('The path of the new label: `/v1/labels/{id}`.', { maxLength: 64 }),
+        Location: stringHeader('The path of the new label: `/v1/labels/{id}`.', { maxLength: 64, example: '/v1/labels/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a' }),
         ETag: etag(': the precondition for conditional reads and writes of the new label at its `Location`.'),
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },

@@ -15,7 +15,7 @@ import {
 
 const tags = ['Lists'];
 // Each says only what the operation it is on can do with the tag.
-const etag = (description: string) => stringHeader(`The list's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16 });
+const etag = (description: string) => stringHeader(`The list's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16, example: '"1"' });
 const READ_ETAG = etag(
   ': send it in `If-None-Match` to read the list again only if it changed. It follows `version`, so it stays the same while only `todo_count` and `open_todo_count` move.',
 );
@@ -34,7 +34,7 @@ export const list = createV1Route({
     200: {
       description: 'A page of lists.',
       headers: {
-        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096 }),
+        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096, example: '</v1/lists?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"' }),
       },
       content: json(ListPageSchema),
     },
@@ -55,7 +55,7 @@ export const create = createV1Route({
     201: {
       description: 'Created.',
       headers: {
-        Location: stringHeader('The path of the new list: `/v1/lists/{id}`.', { maxLength: 64 }),
+        Location: stringHeader('The path of the new list: `/v1/lists/{id}`.', { maxLength: 64, example: '/v1/lists/019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b' }),
         ETag: etag(': the precondition for conditional reads and writes of the new list at its `Location`.'),
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },

@@ -15,7 +15,7 @@ import {
 
 const tags = ['Todos'];
 // Each says only what the operation it is on can do with the tag.
-const etag = (description: string) => stringHeader(`The todo's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16 });
+const etag = (description: string) => stringHeader(`The todo's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16, example: '"1"' });
 const READ_ETAG = etag(': send it in `If-None-Match` to read the todo again only if it changed.');
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
@@ -32,7 +32,7 @@ export const list = createV1Route({
     200: {
       description: 'A page of todos.',
       headers: {
-        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096 }),
+        Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096, example: '</v1/todos?limit=20&cursor=eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln>; rel="next"' }),
       },
       content: json(TodoListSchema),
     },
@@ -53,7 +53,7 @@ export const create = createV1Route({
     201: {
       description: 'Created.',
       headers: {
-        Location: stringHeader('The path of the new todo: `/v1/todos/{id}`.', { maxLength: 64 }),
+        Location: stringHeader('The path of the new todo: `/v1/todos/{id}`.', { maxLength: 64, example: '/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f' }),
         ETag: etag(': the precondition for conditional reads and writes of the new todo at its `Location`.'),
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },

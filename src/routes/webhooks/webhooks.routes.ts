@@ -16,9 +16,9 @@ import {
 } from './webhooks.schemas.js';
 
 const tags = ['Webhooks'];
-const etag = (description: string) => stringHeader(`The webhook's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16 });
+const etag = (description: string) => stringHeader(`The webhook's strong entity tag (\`"<version>"\`)${description}`, { maxLength: 16, example: '"1"' });
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const LINK = { Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096 }) };
+const LINK = { Link: stringHeader('RFC 8288 link to the next page (`rel="next"`), when there is one.', { required: false, maxLength: 4096, example: '</v1/webhooks?cursor=WyIyMDI2LTExLTIyIDA5OjMwOjAwKzAwIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFiIl0.c2ln>; rel="next"' }) };
 
 export const list = createV1Route({
   method: 'get',
@@ -48,7 +48,7 @@ export const create = createV1Route({
     201: {
       description: 'Registered.',
       headers: {
-        Location: stringHeader('The path of the new webhook: `/v1/webhooks/{id}`.', { maxLength: 64 }),
+        Location: stringHeader('The path of the new webhook: `/v1/webhooks/{id}`.', { maxLength: 64, example: '/v1/webhooks/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b' }),
         ETag: etag(': the precondition for conditional writes of the new webhook.'),
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
       },
