@@ -65,6 +65,7 @@ interface Claimed extends OutboxEvent {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
+  failing_since: Date | null;
 }
 
 const CLAIM = `WITH due AS (
@@ -75,7 +76,7 @@ const CLAIM = `WITH due AS (
     FROM due WHERE d.id = due.id
     RETURNING d.id, d.event_id, d.webhook_id, d.attempts
   )
-  SELECT c.id AS delivery_id, c.attempts, $3::uuid AS lease, c.webhook_id, w.url, w.enabled, w.secret, w.previous_secret, w.previous_secret_expires_at,
+  SELECT c.id AS delivery_id, c.attempts, $3::uuid AS lease, c.webhook_id, w.url, w.enabled, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since,
     e.id, e.type, e.object_type, e.change_seq::text AS change_seq, e.old_row, e.new_row, e.created_at
   FROM claimed c JOIN webhook_events e ON e.id = c.event_id JOIN webhooks w ON w.id = c.webhook_id`;
 
@@ -202,7 +203,10 @@ export class WebhookWorker {
     const retryAt = !outcome.ok && !outcome.gone && delay !== undefined ? new Date(Date.now() + jitter(delay)) : null;
     await this.settle(delivery, outcome, retryAt, false);
     const sequelize = database();
-    if (outcome.ok) await sequelize.query(ENDPOINT_AFTER_SUCCESS, { bind: [delivery.webhook_id] });
+    // A success restarts the failure clock, when it was running (as of the claim): no statement otherwise.
+    if (outcome.ok) {
+      if (delivery.failing_since !== null) await sequelize.query(ENDPOINT_AFTER_SUCCESS, { bind: [delivery.webhook_id] });
+    }
     else {
       const reason = `Every delivery failed for ${Math.round(this.failureWindowMs / 3600e3)} hours (last: ${outcome.error}).`;
       await sequelize.query(ENDPOINT_AFTER_FAILURE, { bind: [delivery.webhook_id, outcome.gone, this.failureWindowMs, reason] });
