@@ -444,13 +444,18 @@ function webhookTables(w: WebhookResult): string[] {
     '',
     '### Throughput on a backlog',
     '',
-    "The events queued with no worker running (one INSERT of todos over the users: the triggers write an event and a delivery each), then one instance started: deliveries per second from the first arrival to the last; *from start*: from the instance answering /health/live to the last arrival. Each delivery is a claim share, an HTTPS POST (keep-alive) and one statement that settles it and logs the attempt.",
+    "The events queued with no worker running (one INSERT of todos over the users: the triggers write an event and a delivery each), then one instance started: deliveries per second from the first arrival to the last; *from start*: from the instance answering /health/live to the last arrival. Per delivery the worker sends a share of a claim statement (up to its free slots at once), the HTTPS POST (keep-alive) and, after it, one statement that settles the delivery and logs the attempt and one that clears the endpoint's failure clock; *statements per delivery* counts every statement in the bench database during the run (pg_stat_statements, the instance's start-up included).",
     '',
-    '| concurrency | poll interval | queued | delivered (missing, duplicates) | seconds | deliveries/s | seconds from start | worker CPU ms per delivery |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| concurrency | poll interval | queued | delivered (missing, duplicates) | seconds | deliveries/s | seconds from start | worker CPU ms per delivery | statements per delivery |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...w.throughput.map(
       (r) =>
-        `| ${r.concurrency} | ${r.pollIntervalMs} ms | ${int(r.backlog)} | ${int(r.delivered)} (${r.missing}, ${r.duplicates}) | ${fixed(r.seconds)} | ${Number.isNaN(r.perSecond) ? 'n/a' : int(r.perSecond)} | ${fixed(r.secondsFromStart)} | ${fixed(r.serverCpuMsPerDelivery, 3)} |`,
+        `| ${r.concurrency} | ${r.pollIntervalMs} ms | ${int(r.backlog)} | ${int(r.delivered)} (${r.missing}, ${r.duplicates}) | ${fixed(r.seconds)} | ${Number.isNaN(r.perSecond) ? 'n/a' : int(r.perSecond)} | ${fixed(r.secondsFromStart)} | ${fixed(r.serverCpuMsPerDelivery, 3)} | ${fixed(r.statementsPerDelivery)} |`,
+    ),
+    ...w.throughput.flatMap((r) =>
+      r.statements
+        ? ['', `Statements of the run with concurrency ${r.concurrency}:`, '', '| calls | per delivery | statement |', '| ---: | ---: | --- |', ...r.statements.filter((st) => st.perDelivery >= 0.005).map((st) => `| ${int(st.calls)} | ${fixed(st.perDelivery)} | ${code(st.query)} |`)]
+        : [],
     ),
   ];
 }

@@ -299,7 +299,13 @@ async function main(): Promise<number> {
   const scale = options.scale ? await runScale(ctx, options, secret, log) : undefined;
   const webhooks = options.webhooks
     ? await runWebhooks(
-        { pool: db.pool, secret, log, startService: (env) => startService(db.url, secret, [], env, 'service-webhooks') },
+        {
+          pool: db.pool,
+          statements: db.statementsUnavailable === undefined ? { admin: db.admin, database: db.name } : undefined,
+          secret,
+          log,
+          startService: (env) => startService(db.url, secret, [], env, 'service-webhooks'),
+        },
         options.webhooks,
       )
     : undefined;

@@ -10,6 +10,7 @@ import { onCleanup } from './cleanup.js';
 import { cpuMeter } from './proc-stats.js';
 import { analyze, seedTodos, seedUsers } from './seed.js';
 import type { ServerProcess } from './server-process.js';
+import { readStatements, resetStatements } from './statements.js';
 
 // Webhook delivery, by the service's own worker (WEBHOOK_WORKER=true in a service process of its
 // own), to a receiver in this process: an https server on loopback (production refuses plain http
@@ -78,6 +79,9 @@ export interface ThroughputRun {
   secondsFromStart: number;
   /** CPU ms per delivery of the service process that delivered (its worker; the API was idle). */
   serverCpuMsPerDelivery: number | null;
+  /** Statements per delivery in the bench database while it ran (the instance's start-up included), and the most called ones; null when not counted. */
+  statementsPerDelivery: number | null;
+  statements: Array<{ query: string; calls: number; perDelivery: number }> | undefined;
 }
 
 export interface WebhookResult {
@@ -89,6 +93,8 @@ export interface WebhookResult {
 
 export interface WebhookContext {
   pool: pg.Pool;
+  /** Monitoring connection and the bench database's name, for pg_stat_statements (undefined: not counted). */
+  statements: { admin: pg.Pool; database: string } | undefined;
   secret: string;
   /** A service process with these settings on top of the bench's production ones. */
   startService: (env: Record<string, string>) => Promise<ServerProcess>;
@@ -280,12 +286,16 @@ async function throughputRun(ctx: WebhookContext, receiver: Receiver, certFile: 
   const backlog = await pending(ctx.pool);
   await analyze(ctx.pool);
   receiver.reset();
+  if (ctx.statements) await resetStatements(ctx.statements.admin);
   const service = await ctx.startService(workerEnv(DEFAULT_POLL_MS, concurrency, certFile));
   const startedAt = now();
   const cpu = cpuMeter([service.pid]);
   try {
     await waitUntil(async () => receiver.received >= backlog && (await pending(ctx.pool)) === 0, DRAIN_TIMEOUT_MS * 2);
     const cpuMs = cpu();
+    const counts = ctx.statements ? await readStatements(ctx.statements.admin, ctx.statements.database) : undefined;
+    const total = counts?.reduce((sum, c) => sum + c.calls, 0);
+    const per = (n: number) => (receiver.received > 0 ? Math.round((n / receiver.received) * 1000) / 1000 : 0);
     const seconds = (receiver.last - receiver.first) / 1000;
     return {
       concurrency,
@@ -298,6 +308,8 @@ async function throughputRun(ctx: WebhookContext, receiver: Receiver, certFile: 
       perSecond: seconds > 0 ? Math.round((receiver.received - 1) / seconds) : Number.NaN,
       secondsFromStart: Math.round((receiver.last - startedAt) / 10) / 100,
       serverCpuMsPerDelivery: cpuMs === undefined || receiver.received === 0 ? null : Math.round((cpuMs / receiver.received) * 1000) / 1000,
+      statementsPerDelivery: total === undefined ? null : per(total),
+      statements: counts?.slice(0, 8).map((c) => ({ ...c, perDelivery: per(c.calls) })),
     };
   } finally {
     await service.stop();
@@ -338,7 +350,7 @@ export async function runWebhooks(ctx: WebhookContext, options: WebhookOptions):
   for (const concurrency of options.concurrencies) {
     const run = await throughputRun(ctx, receiver, certFile, subjects, options, concurrency);
     throughput.push(run);
-    ctx.log(`webhooks backlog c=${concurrency}: ${run.delivered} of ${run.backlog} delivered in ${run.seconds} s = ${run.perSecond}/s (${run.secondsFromStart} s from start), ${run.serverCpuMsPerDelivery ?? 'n/a'} CPU ms per delivery`);
+    ctx.log(`webhooks backlog c=${concurrency}: ${run.delivered} of ${run.backlog} delivered in ${run.seconds} s = ${run.perSecond}/s (${run.secondsFromStart} s from start), ${run.serverCpuMsPerDelivery ?? 'n/a'} CPU ms and ${run.statementsPerDelivery ?? 'n/a'} statements per delivery`);
   }
   return { users: options.users, receiver: 'https on loopback in the bench process (self-signed certificate, trusted by NODE_EXTRA_CA_CERTS), answering 204', latency, throughput };
 }
