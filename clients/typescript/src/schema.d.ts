@@ -547,13 +547,7 @@ export interface webhooks {
         put?: never;
         /**
          * A todo was created.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoCreated"];
         delete?: never;
@@ -573,13 +567,7 @@ export interface webhooks {
         put?: never;
         /**
          * A todo changed (not its completion, list, parent or position): its title, description, due date, priority or labels; also when a label it had was deleted.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoUpdated"];
         delete?: never;
@@ -599,13 +587,7 @@ export interface webhooks {
         put?: never;
         /**
          * A todo was completed (with any other change made with it).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoCompleted"];
         delete?: never;
@@ -625,13 +607,7 @@ export interface webhooks {
         put?: never;
         /**
          * A completed todo was reopened (with any other change made with it).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoUncompleted"];
         delete?: never;
@@ -651,13 +627,7 @@ export interface webhooks {
         put?: never;
         /**
          * A todo changed list, parent or position (with its parent, when the parent moved to another list; also when the service renumbered a crowded place).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoMoved"];
         delete?: never;
@@ -677,13 +647,7 @@ export interface webhooks {
         put?: never;
         /**
          * A todo was deleted: by you, or with its list or its parent.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onTodoDeleted"];
         delete?: never;
@@ -703,13 +667,7 @@ export interface webhooks {
         put?: never;
         /**
          * A list was created.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onListCreated"];
         delete?: never;
@@ -729,13 +687,7 @@ export interface webhooks {
         put?: never;
         /**
          * A list was renamed, recoloured, archived, unarchived or moved (its todo counts alone send nothing).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onListUpdated"];
         delete?: never;
@@ -755,13 +707,7 @@ export interface webhooks {
         put?: never;
         /**
          * A list was deleted (each of its todos sends todo.deleted).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onListDeleted"];
         delete?: never;
@@ -781,13 +727,7 @@ export interface webhooks {
         put?: never;
         /**
          * A label was created.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onLabelCreated"];
         delete?: never;
@@ -807,13 +747,7 @@ export interface webhooks {
         put?: never;
         /**
          * A label was renamed or recoloured.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onLabelUpdated"];
         delete?: never;
@@ -833,13 +767,7 @@ export interface webhooks {
         put?: never;
         /**
          * A label was deleted (each todo that had it sends todo.updated).
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onLabelDeleted"];
         delete?: never;
@@ -859,13 +787,7 @@ export interface webhooks {
         put?: never;
         /**
          * Sent by POST /v1/webhooks/{id}/test to that endpoint only.
-         * @description Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
-         *
-         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
-         *
-         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
-         *
-         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
          */
         post: operations["onWebhookTest"];
         delete?: never;
