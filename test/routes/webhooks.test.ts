@@ -120,6 +120,8 @@ describe('webhooks (development: local targets allowed)', () => {
     [{ url: 'http://user:pw@127.0.0.1/x', events: ['*'] }, 'body.url'],
     [{ url: 'http://127.0.0.1/x#frag', events: ['*'] }, 'body.url'],
     [{ url: 'http://127.0.0.1/\u0000', events: ['*'] }, 'body.url'],
+    [{ url: 'http://127.0.0.1/\ud800', events: ['*'] }, 'body.url'],
+    [{ url: URL_A, events: ['*'], description: 'lone \udc00' }, 'body.description'],
     [{ url: URL_A, events: ['*'], description: 'x'.repeat(501) }, 'body.description'],
     [{ url: URL_A, events: ['*'], enabled: 'yes' }, 'body.enabled'],
     [{ url: URL_A, events: ['*'], secret: 'whsec_mine' }, 'body.secret'],
