@@ -9413,7 +9413,7 @@ export interface operations {
                     RateLimit?: string;
                     /** @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket. */
                     "RateLimit-Policy"?: string;
-                    /** @description The webhook's strong entity tag (`"<version>"`): send it in `If-Match` with a change. */
+                    /** @description The webhook's strong entity tag (`"<version>"`): the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook. */
                     ETag: string;
                     [name: string]: unknown;
                 };
