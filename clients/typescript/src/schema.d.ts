@@ -2144,7 +2144,7 @@ export interface components {
         WebhookCreate: {
             /**
              * Format: uri
-             * @description Where events are POSTed: an absolute URL, at most 2048 characters, with no user name, password or `#fragment`. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
+             * @description Where events are POSTed: an absolute `http` or `https` URL, at most 2048 characters, with no user name, password, `#fragment`, NUL character or unpaired surrogate. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
              * @example https://example.com/hooks/todos
              */
             url: string;
@@ -2157,7 +2157,7 @@ export interface components {
              */
             events: ("todo.created" | "todo.updated" | "todo.completed" | "todo.uncompleted" | "todo.moved" | "todo.deleted" | "list.created" | "list.updated" | "list.deleted" | "label.created" | "label.updated" | "label.deleted" | "*")[];
             /**
-             * @description A note for you, at most 500 characters, or `null`.
+             * @description A note for you, at most 500 characters (no NUL characters or unpaired surrogates), or `null`.
              * @example Sync to our CRM
              */
             description?: string | null;
@@ -2176,7 +2176,7 @@ export interface components {
         WebhookPatch: {
             /**
              * Format: uri
-             * @description Where events are POSTed: an absolute URL, at most 2048 characters, with no user name, password or `#fragment`. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
+             * @description Where events are POSTed: an absolute `http` or `https` URL, at most 2048 characters, with no user name, password, `#fragment`, NUL character or unpaired surrogate. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
              * @example https://example.com/hooks/todos
              */
             url?: string;
@@ -2189,7 +2189,7 @@ export interface components {
              */
             events?: ("todo.created" | "todo.updated" | "todo.completed" | "todo.uncompleted" | "todo.moved" | "todo.deleted" | "list.created" | "list.updated" | "list.deleted" | "label.created" | "label.updated" | "label.deleted" | "*")[];
             /**
-             * @description A note for you, at most 500 characters, or `null`.
+             * @description A note for you, at most 500 characters (no NUL characters or unpaired surrogates), or `null`.
              * @example Sync to our CRM
              */
             description?: string | null;
@@ -12603,7 +12603,7 @@ export interface operations {
                      */
                     "RateLimit-Policy"?: string;
                     /**
-                     * @description The webhook's strong entity tag (`"<version>"`): send it in `If-Match` with a change.
+                     * @description The webhook's strong entity tag (`"<version>"`): the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook.
                      * @example "1"
                      */
                     ETag: string;

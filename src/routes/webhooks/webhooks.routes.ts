@@ -66,7 +66,7 @@ export const get = createV1Route({
   description: 'One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events.',
   request: { params: WebhookIdParamsSchema },
   errors: ['not_found'],
-  responses: { 200: { description: 'The webhook.', headers: { ETag: etag(': send it in `If-Match` with a change.') }, content: json(WebhookSchema) } },
+  responses: { 200: { description: 'The webhook.', headers: { ETag: etag(': the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook.') }, content: json(WebhookSchema) } },
 });
 
 export const patch = createV1Route({

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { storableText } from '../../lib/field-schemas.js';
 import { PAGE_QUERY, conditionalWriteHeaders } from '../../lib/request-schemas.js';
 import { LabelSchema } from '../labels/labels.schemas.js';
 import { ListSchema } from '../lists/lists.schemas.js';
@@ -48,18 +49,16 @@ const SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const timestamp = (description: string, example: string | null) =>
   z.string().max(32).openapi({ format: 'date-time', description: `${description} RFC 3339, UTC, with \`Z\`.`, example });
 
-const noNul = (value: string) => !value.includes('\u0000');
-
 const UrlSchema = z
   .string()
   .min(1)
   .max(2048)
-  .refine(noNul, 'Must not contain NUL characters.')
+  .refine(storableText, 'Must not contain NUL characters or unpaired surrogates.')
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'Must be an absolute http:// or https:// URL.')
   .openapi({
     format: 'uri',
     description:
-      'Where events are POSTed: an absolute URL, at most 2048 characters, with no user name, password or `#fragment`. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).',
+      'Where events are POSTed: an absolute `http` or `https` URL, at most 2048 characters, with no user name, password, `#fragment`, NUL character or unpaired surrogate. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).',
     example: EXAMPLE.url,
   });
 
@@ -74,9 +73,9 @@ const EventsSchema = z
 const DescriptionSchema = z
   .string()
   .max(500)
-  .refine(noNul, 'Must not contain NUL characters.')
+  .refine(storableText, 'Must not contain NUL characters or unpaired surrogates.')
   .nullable()
-  .openapi({ description: 'A note for you, at most 500 characters, or `null`.', example: EXAMPLE.description });
+  .openapi({ description: 'A note for you, at most 500 characters (no NUL characters or unpaired surrogates), or `null`.', example: EXAMPLE.description });
 
 const webhookShape = {
   id: z.uuid().openapi({ maxLength: 36, description: 'Assigned by the service: a UUIDv7.', example: EXAMPLE.id }),
