@@ -13,6 +13,8 @@ import { listsRouter } from './routes/lists/lists.index.js';
 import { meRouter } from './routes/me/me.index.js';
 import { metaRouter } from './routes/meta/meta.index.js';
 import { todosRouter } from './routes/todos/todos.index.js';
+import { registerWebhookEvents } from './routes/webhooks/webhooks.events.js';
+import { webhooksRouter } from './routes/webhooks/webhooks.index.js';
 import { createAuthenticator } from './services/auth-service.js';
 import { documentRenderer } from './services/document-service.js';
 
@@ -49,6 +51,8 @@ export function buildApp({ config, mount }: BuildAppOptions): AppOpenAPI {
   app.route('/', listsRouter);
   app.route('/', changesRouter);
   app.route('/', batchRouter);
+  app.route('/', webhooksRouter);
+  registerWebhookEvents(app);
   mount?.(app);
   return app;
 }

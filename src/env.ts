@@ -78,6 +78,14 @@ const variables = z.object({
   EXPORT_CONCURRENCY: int(2, 1, 1000),
   EXPORT_RATE_LIMIT_COST: int(60, 1, 1_000_000),
   USER_CACHE_TTL_MS: int(60_000, 0, 3_600_000),
+  WEBHOOK_WORKER: bool(true),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+  WEBHOOK_POLL_INTERVAL_MS: int(500, 10, 60_000),
+  WEBHOOK_CONCURRENCY: int(8, 1, 256),
   AUTH_JWT_SECRET: secretText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   AUTH_JWKS_URL: httpUrl,
   AUTH_ISSUER: optionalText,
@@ -110,6 +118,8 @@ export const envSchema = variables.transform((e) => {
     ...settings,
     isProduction,
     host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    /** Local webhook targets (loopback, private): allowed outside production unless set. */
+    webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? !isProduction,
     dataDir: path.resolve(e.DATA_DIR),
     /** '*' or a list of exact origins; empty means no CORS headers at all. */
     corsOrigins: cors

@@ -9,6 +9,9 @@ import { markConnectionsCut, markShuttingDown } from './lib/lifecycle.js';
 import { logger } from './lib/logger.js';
 import { sweepExpiredChanges } from './services/change-service.js';
 import { sweepExpiredIdempotencyKeys } from './services/idempotency-service.js';
+import { closeDeliveryConnections } from './services/webhook-delivery.js';
+import { sweepWebhookHistory } from './services/webhook-worker.js';
+import { buildWebhookWorker } from './worker.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -75,8 +78,12 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
   const sweeper = setInterval(() => {
     sweepExpiredIdempotencyKeys().catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'idempotency key sweep failed'));
     sweepExpiredChanges(config.changesRetentionDays).catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'change feed sweep failed'));
+    sweepWebhookHistory().catch((error: unknown) => logger.warn({ error: describeDatabaseError(error) }, 'webhook history sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  // Deliveries run beside the API unless WEBHOOK_WORKER=false (then `npm run worker` does them).
+  const worker = config.webhookWorker ? buildWebhookWorker(config) : undefined;
+  worker?.start();
 
   const app = buildApp({ config });
   const { server, startDraining } = await createApiServer((request, bindings) => app.fetch(request, bindings), { hostname: config.host });
@@ -90,6 +97,7 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
     });
   } catch (error) {
     clearInterval(sweeper);
+    await worker?.stop();
     await closeDatabase();
     await embedded?.stop();
     throw error;
@@ -117,6 +125,9 @@ export async function startServer(config: Env, { signal }: StartOptions = {}): P
         });
         startDraining();
       });
+      // Attempts in flight end within WEBHOOK_TIMEOUT_MS; one cut short is sent again after its lease.
+      await worker?.stop();
+      closeDeliveryConnections();
       await closeDatabase();
       await embedded?.stop();
     })();

@@ -154,6 +154,8 @@ const DOCUMENT_INFO = {
     { name: 'Lists', description: "The caller's lists of todos, in an order the caller sets, each with its todo counts. Every user has one default list, \"Inbox\". Every list belongs to one user and is invisible to all others." },
     { name: 'Labels', description: "The caller's labels: names (unique per user, ignoring case) with an optional colour. Every label belongs to one user and is invisible to all others." },
     { name: 'Batch', description: 'Many creates, updates, deletes and moves of todos, lists and labels in one request and one transaction: all take effect, or none does.' },
+    { name: 'Changes', description: "The change feed: every change of the caller's todos, lists and labels, deletions included, in commit order, for clients that keep a local copy." },
+    { name: 'Webhooks', description: "Endpoints that receive signed events (Standard Webhooks) about the caller's todos, lists and labels, and their delivery attempts. The events are described under Webhooks." },
     { name: 'Users', description: 'The caller: the user a bearer token belongs to, created on its first request.' },
     { name: 'Operations', description: 'Health checks, the OpenAPI document and its documentation.' },
   ],

@@ -75,6 +75,13 @@ export const PROBLEMS = {
       'The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.',
     example: { detail: 'You already have a label named "work" (label names are unique ignoring case). Nothing was changed.' },
   },
+  webhook_disabled: {
+    status: 409,
+    title: 'Webhook disabled',
+    description:
+      'The endpoint is disabled (`enabled: false`; `disabled_reason` says why: by you, after a 410 Gone, or after 3 days of failed deliveries), so nothing is sent to it. Nothing was changed: enable it with `PATCH` `{ "enabled": true }`, then retry.',
+    example: { detail: 'This endpoint is disabled (the endpoint answered 410 Gone). Enable it with PATCH {"enabled": true}, then send the test again. Nothing was changed.' },
+  },
   default_list: {
     status: 409,
     title: 'Default list',

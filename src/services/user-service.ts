@@ -150,14 +150,14 @@ export interface Me {
   email: string | null;
   createdAt: Date;
   /** What the caller has of each quota'd resource, read from counters in the user's row (no rows counted). */
-  usage: { todos: number; lists: number; labels: number };
+  usage: { todos: number; lists: number; labels: number; webhooks: number };
 }
 
 /** The caller's own record and usage, one row read in the request's transaction. */
 export async function getMe(user: AuthUser): Promise<Me> {
-  const row = await User.findByPk(user.id, { attributes: ['id', 'email', 'created_at', 'todo_count', 'list_count', 'label_count'] });
+  const row = await User.findByPk(user.id, { attributes: ['id', 'email', 'created_at', 'todo_count', 'list_count', 'label_count', 'webhook_count'] });
   if (!row) throw new UserGoneError();
-  return { id: row.id, email: row.email, createdAt: row.created_at, usage: { todos: row.todo_count, lists: row.list_count, labels: row.label_count } };
+  return { id: row.id, email: row.email, createdAt: row.created_at, usage: { todos: row.todo_count, lists: row.list_count, labels: row.label_count, webhooks: row.webhook_count } };
 }
 
 /** An account at the quotas (100 000 todos, their feed and labels) takes seconds to erase: more than a request's statement timeout. */

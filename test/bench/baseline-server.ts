@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { generateKeyBetween } from 'fractional-indexing';
 import { jwtVerify } from 'jose';
@@ -528,11 +528,113 @@ function decodeCursor(cursor: string): [string, string] {
   throw invalid('query.cursor', 'Not a cursor this server issued.');
 }
 
+// ---- the change feed: the service's statement (change-service.ts) and its HMAC cursors (cursor.ts)
+
+// The key the service signs cursors with, from the same database (service_secrets), read once.
+const CURSOR_SECRET = (await pool.query<{ secret: Buffer }>("SELECT secret FROM service_secrets WHERE name = 'cursor'")).rows[0]?.secret;
+if (!CURSOR_SECRET) throw new Error('baseline-server: no cursor secret in service_secrets (migrations not run?)');
+
+const LIST_COLUMNS = ['id', 'user_id', 'name', 'color', 'position', 'is_default', 'archived', 'todo_count', 'open_todo_count', 'version', 'created_at', 'updated_at'];
+const LABEL_COLUMNS = ['id', 'user_id', 'name', 'color', 'version', 'created_at', 'updated_at'];
+const FEED_TABLES = [
+  { type: 'todo', table: 'todos', alias: 't', columns: COLUMNS.split(', ') },
+  { type: 'list', table: 'lists', alias: 'l', columns: LIST_COLUMNS },
+  { type: 'label', table: 'labels', alias: 'b', columns: LABEL_COLUMNS },
+] as const;
+const FEED_PAGE = `SELECT u.change_seq::text AS latest_seq, ($4::boolean AND $2::bigint < u.changes_purged_through) AS expired,
+    c.seq::text AS seq, c.type, c.op, c.id, c.version, c.changed_at, ${FEED_TABLES.flatMap(({ alias, columns }) => columns.map((c) => `${alias}.${c} AS ${alias}_${c}`)).join(', ')}
+  FROM users u
+  LEFT JOIN LATERAL (
+    SELECT ch.seq, ch.type, ch.op, ch.id, ch.version, ch.changed_at FROM changes ch
+    WHERE ch.user_id = $1 AND ch.seq > $2::bigint AND NOT ($4::boolean AND $2::bigint < u.changes_purged_through)
+    ORDER BY ch.seq LIMIT $3
+  ) c ON true
+  ${FEED_TABLES.map(({ type, table, alias }) => `LEFT JOIN ${table} ${alias} ON c.type = '${type}' AND ${alias}.user_id = $1 AND ${alias}.id = c.id`).join('\n  ')}
+  WHERE u.id = $1
+  ORDER BY c.seq`;
+const SEQ = /^(0|[1-9]\d{0,18})$/;
+
+// The service's cursor format: base64url(JSON [seq, user id]) '.' base64url(HMAC-SHA256 over it and its binding, 16 bytes).
+const feedMac = (payload: string, user: string) =>
+  createHmac('sha256', CURSOR_SECRET).update(payload).update('\n').update(JSON.stringify([user, 'seq', []])).digest().subarray(0, 16);
+
+function encodeFeedCursor(user: string, seq: string): string {
+  const payload = Buffer.from(JSON.stringify([seq, user])).toString('base64url');
+  return `${payload}.${feedMac(payload, user).toString('base64url')}`;
+}
+
+function decodeFeedCursor(user: string, cursor: string): string {
+  const bad = () => invalid('query.cursor', 'Not a cursor this service issued for these filters and sort; start again without a cursor.');
+  const [payload, tag, extra] = cursor.split('.');
+  if (!payload || !tag || extra !== undefined) throw bad();
+  const expected = feedMac(payload, user);
+  const given = Buffer.from(tag, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || given.toString('base64url') !== tag) throw bad();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw bad();
+  const [seq, id] = decoded as unknown[];
+  if (typeof seq !== 'string' || typeof id !== 'string' || !UUID.test(id) || !SEQ.test(seq) || BigInt(seq) > 9_223_372_036_854_775_807n) throw bad();
+  return seq;
+}
+
+type FeedRow = Record<string, unknown> & { latest_seq: string; expired: boolean; seq: string | null; type: 'todo' | 'list' | 'label'; op: string; id: string; version: number; changed_at: Date };
+
+function objectOf(row: FeedRow, alias: string, columns: readonly string[]): Record<string, unknown> | null {
+  if (row[`${alias}_id`] === null || row[`${alias}_id`] === undefined) return null;
+  return Object.fromEntries(columns.map((c) => [c, row[`${alias}_${c}`]]));
+}
+
+// The contract's mappings of a list and a label (toTodo above for a todo).
+const toList = (r: Record<string, unknown>) => ({
+  id: r.id, name: r.name, color: r.color, position: r.position, is_default: r.is_default, archived: r.archived, todo_count: r.todo_count,
+  open_todo_count: r.open_todo_count, created_at: (r.created_at as Date).toISOString(), updated_at: (r.updated_at as Date).toISOString(), version: r.version,
+});
+const toLabel = (r: Record<string, unknown>) => ({ id: r.id, name: r.name, color: r.color, created_at: (r.created_at as Date).toISOString(), updated_at: (r.updated_at as Date).toISOString(), version: r.version });
+const FEED_MAPPINGS = { todo: (r: Record<string, unknown>) => toTodo(r as unknown as TodoRow), list: toList, label: toLabel };
+
+async function listChanges(user: string, query: URLSearchParams): Promise<{ data: unknown[]; next_cursor: string; has_more: boolean }> {
+  const seen = new Set<string>();
+  for (const key of query.keys()) {
+    if ((key !== 'limit' && key !== 'cursor') || seen.has(key)) throw invalid(`query.${key}`, 'Unknown or repeated parameter.');
+    seen.add(key);
+  }
+  const limitText = query.get('limit') ?? '100';
+  const limit = Number(limitText);
+  if (!/^\d{1,4}$/.test(limitText) || limit < 1 || limit > 1000) throw invalid('query.limit', 'Must be a whole number from 1 to 1000.');
+  const cursor = query.get('cursor');
+  if (cursor !== null && cursor.length > 1024) throw invalid('query.cursor', 'At most 1024 characters.');
+  const after = cursor === null ? '0' : decodeFeedCursor(user, cursor);
+  const { rows } = await pool.query<FeedRow>(FEED_PAGE, [user, after, limit + 1, cursor !== null]);
+  const first = rows[0];
+  if (!first) throw new Error('the user row of an authenticated caller is missing');
+  if (first.expired) throw new HttpError(410, 'cursor_expired', 'This cursor is older than the deletions the service still keeps.');
+  const found = rows.filter((row) => row.seq !== null);
+  const page = found.slice(0, limit);
+  const hasMore = found.length > limit;
+  const resume = hasMore ? page.at(-1)!.seq! : BigInt(first.latest_seq) > BigInt(after) ? first.latest_seq : after;
+  const data = page.map((row) => {
+    const base = { seq: Number(row.seq), op: row.op, id: row.id, version: row.version, changed_at: row.changed_at.toISOString() };
+    const table = FEED_TABLES.find(({ type }) => type === row.type)!;
+    const object = row.op === 'upsert' ? objectOf(row, table.alias, table.columns) : null;
+    return object === null ? { ...base, op: 'delete', type: row.type, data: null } : { ...base, type: row.type, data: FEED_MAPPINGS[row.type](object) };
+  });
+  return { data, next_cursor: encodeFeedCursor(user, resume), has_more: hasMore };
+}
+
 // ---- routing
 
 async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { pathname } = url;
   if (pathname === '/health/live' && req.method === 'GET') return send(res, 200, { status: 'ok' });
+  if (pathname === '/v1/changes') {
+    if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'Use GET.');
+    return send(res, 200, await listChanges(await authenticate(req), url.searchParams));
+  }
   if (pathname !== '/v1/todos' && !pathname.startsWith('/v1/todos/')) throw new HttpError(404, 'not_found', 'No such route.');
   const user = await authenticate(req);
   if (pathname === '/v1/todos') {

@@ -25,7 +25,7 @@ export const BASELINE_LABEL: Record<BaselineName, string> = {
  * statement, COMMIT), a move 5 (BEGIN, the user row's lock that reserves the end key, the read of the todo and its
  * neighbours, the UPDATE, COMMIT). The plain baseline sends the same without BEGIN and COMMIT.
  */
-export const STATEMENTS_PER_OPERATION: Record<Operation, number> = { get: 1, list: 1, create: 3, 'create-in-list': 3, patch: 3, move: 5 };
+export const STATEMENTS_PER_OPERATION: Record<Operation, number> = { get: 1, list: 1, feed: 1, create: 3, 'create-in-list': 3, patch: 3, move: 5 };
 
 /** Whether a scenario sends writes: then its ratios are against the BEGIN/COMMIT baseline (the mix too). */
 export const hasWrites = (scenario: Scenario): boolean => (Object.entries(scenario.weights) as Array<[Operation, number]>).some(([op, w]) => w > 0 && STATEMENTS_PER_OPERATION[op] > 1);

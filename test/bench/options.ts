@@ -9,6 +9,8 @@ export interface ScaleSizes {
   batchRows: number;
 }
 
+import type { WebhookOptions } from './webhooks.js';
+
 export interface BenchOptions {
   quick: boolean;
   /** The scenario to CPU-profile (--profile: the mix), or undefined. */
@@ -22,7 +24,12 @@ export interface BenchOptions {
   /** Todos of each user in their default list, and in the second list that list-position, create-in-list and move use. */
   todosPerUser: number;
   listTodosPerUser: number;
+  /** Users of the feed scenario, and the todos each gets (their changes: FEED_PAGE follow each one's cursor). */
+  feedUsers: number;
+  feedTodosPerUser: number;
   scaleSizes: ScaleSizes;
+  /** The webhook delivery part (latency at a steady rate, throughput on a backlog), or undefined when skipped. */
+  webhooks: WebhookOptions | undefined;
   scaleConnections: number;
   scaleDurationSec: number;
   /** Seconds of each filter and sort run, and whether the baseline runs them too (not in --quick). */
@@ -42,9 +49,12 @@ const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--dur
   --profile      also CPU-profile both servers under the mixed scenario at 32 connections
                  (--profile=<name>: under that scenario); the .cpuprofile files go to results/profiles/
   --no-scale     skip the 1k/10k/100k list latency part (and the 1k/100k one-list part)
+  --no-webhooks  skip the webhook delivery part (latency at a steady create rate, throughput on a backlog)
+  --webhook-rate=<n>  creates per second of the webhook latency runs (default 200)
   --duration=<s> seconds per measured run (default 10, or 1.5 with --quick)
-  --only=<names> only these scenarios (comma-separated: get,list,list-position,create,
-                 create-in-list,patch,move,mix)
+  --only=<names> only these scenarios (comma-separated: get,list,list-position,create,create-no-feed,
+                 create-in-list,patch,patch-no-feed,move,mix,feed) and parts (webhooks: the delivery part
+                 runs with --only only when named)
   --connections=<n,...>  only these connection counts (default 1,32,128)
   With --quick, --only or --connections the run writes results/partial.* instead of results/latest.*.
 Exit code 2 when any request failed (non-2xx, connection error or timeout); the report says which.
@@ -53,9 +63,9 @@ instead of an embedded PostgreSQL.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const valued = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const flags = new Set(argv.filter((a) => !/^--(duration|only|connections|profile)=/.test(a)));
+  const flags = new Set(argv.filter((a) => !/^--(duration|only|connections|profile|webhook-rate)=/.test(a)));
   for (const flag of flags) {
-    if (!['--quick', '--profile', '--no-scale', '--help'].includes(flag)) throw new Error(`Unknown option ${flag}\n${USAGE}`);
+    if (!['--quick', '--profile', '--no-scale', '--no-webhooks', '--help'].includes(flag)) throw new Error(`Unknown option ${flag}\n${USAGE}`);
   }
   if (flags.has('--help')) {
     process.stdout.write(`${USAGE}\n`);
@@ -66,6 +76,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const only = valued('only')?.split(',').filter(Boolean);
   const connections = valued('connections')?.split(',').map(Number) ?? [1, 32, 128];
   if (connections.length === 0 || connections.some((n) => !Number.isInteger(n) || n < 1 || n > 1024)) throw new Error(`--connections must be whole numbers from 1 to 1024\n${USAGE}`);
+  const webhookRate = Number(valued('webhook-rate') ?? 200);
+  if (!Number.isInteger(webhookRate) || webhookRate < 1 || webhookRate > 5000) throw new Error(`--webhook-rate must be a whole number from 1 to 5000\n${USAGE}`);
   const durationSec = duration === undefined ? (quick ? 1.5 : 10) : Number(duration);
   if (!Number.isFinite(durationSec) || durationSec < 1 || durationSec > 600) throw new Error(`--duration must be 1 to 600 seconds\n${USAGE}`);
   return {
@@ -79,6 +91,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     users: quick ? 1000 : 2000,
     todosPerUser: 25,
     listTodosPerUser: 25,
+    feedUsers: quick ? 200 : 500,
+    feedTodosPerUser: 160,
+    webhooks:
+      flags.has('--no-webhooks') || (only !== undefined && !only.includes('webhooks'))
+        ? undefined
+        : { users: 50, rate: webhookRate, durationSec: quick ? 3 : 10, pollIntervalsMs: [500, 100], concurrencies: [8, 32], backlog: 5000 },
     scaleSizes: quick
       ? { userSizes: [1_000, 5_000, 20_000], totalRows: 100_000, batchRows: 100_000 }
       : { userSizes: [1_000, 10_000, 100_000], totalRows: 1_000_000, batchRows: 100_000 },
@@ -86,7 +104,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     scaleDurationSec: quick ? 1 : 3,
     variantDurationSec: quick ? 0.5 : 3,
     variantBaseline: !quick,
-    scenarios: only,
+    scenarios: only?.filter((name) => name !== 'webhooks'),
     // latest.* is what the README quotes: only a full run writes it.
     partial: quick || only !== undefined || valued('connections') !== undefined,
     command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),

@@ -5,6 +5,7 @@ import type { Machine } from './machine.js';
 import { BASELINE_LABEL, expectedStatementsPerRequest, failuresOf, type BaselineName, type Measurement, type ScenarioMeasurement } from './measure.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScaleResult, ScaleRow } from './scale.js';
+import type { WebhookResult } from './webhooks.js';
 
 export interface ScenarioRow extends ScenarioMeasurement {
   scenario: string;
@@ -33,6 +34,9 @@ export interface BenchReport {
     todosPerUser: number;
     /** Todos of each user's second list (list-position, create-in-list, move). */
     listTodosPerUser: number;
+    /** Users of the feed scenario and their todos (less the ones deleted, whose deletions are in the feed). */
+    feedUsers: number;
+    feedTodosPerUser: number;
     poolMax: number;
     buildSeconds: number;
     loadGenerator: string;
@@ -45,6 +49,8 @@ export interface BenchReport {
   /** Peak RSS over each server's whole life (VmHWM), in MB; baselineTx is null when the BEGIN/COMMIT baseline did not run. */
   lifetimePeakRssMb: { baseline: number | null; baselineTx: number | null; service: number | null };
   scale: ScaleResult | undefined;
+  /** Webhook delivery: commit-to-delivery latency at a steady create rate, and throughput on a backlog. */
+  webhooks: WebhookResult | undefined;
   /**
    * --profile: the service (the point) and the baseline it is compared with under that scenario
    * (`against`: the BEGIN/COMMIT one for a scenario with writes), what the same work costs without the framework and ORM.
@@ -174,6 +180,17 @@ export function collectFailures(
   return out;
 }
 
+/** Webhook runs where a create failed or an event did not arrive (or arrived twice). */
+export function webhookFailures(result: WebhookResult | undefined): string[] {
+  if (!result) return [];
+  return [
+    ...result.latency
+      .filter((r) => r.createFailures + r.missing > 0)
+      .map((r) => `webhooks latency (poll ${r.pollIntervalMs} ms): ${r.createFailures} creates failed, ${r.missing} events not delivered within the wait`),
+    ...result.throughput.filter((r) => r.missing > 0).map((r) => `webhooks backlog (concurrency ${r.concurrency}): ${r.missing} of ${r.backlog} events not delivered within the wait`),
+  ];
+}
+
 export function writeReport(report: BenchReport, dir: string, name: 'latest' | 'partial'): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const json = path.join(dir, `${name}.json`);
@@ -199,7 +216,10 @@ export function renderMarkdown(r: BenchReport): string {
     lines.push('No errors: every request of every run answered 2xx.', '');
   }
   lines.push(...header(r), '', ...renderTargets(r), '', ...mainTable(r), '', ...cpuTable(r), '', ...serverOutput(r), ...statementLists(r));
+  const cost = feedCost(r);
+  if (cost.length > 0) lines.push('', ...cost);
   if (r.scale) lines.push('', ...scaleTables(r.scale));
+  if (r.webhooks) lines.push('', ...webhookTables(r.webhooks));
   if (r.profile) lines.push('', ...profileSection(r.profile));
   lines.push('', ...notes());
   return `${lines.join('\n')}\n`;
@@ -213,6 +233,7 @@ function header(r: BenchReport): string[] {
     `- Code: commit ${r.code.commit}${r.code.changedFiles > 0 ? ` plus ${r.code.changedFiles} uncommitted changed files under src/ and migrations/ (the working tree as built)` : ''}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres} (${r.database.source})`,
     `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos in their default list and ${r.settings.listTodosPerUser} in a second list; each request picks a random user and one of that user's todos (the second list's, for list-position, create-in-list and move), with a pre-signed HS256 token`,
+    `- Feed: ${int(r.settings.feedUsers)} more users with ${r.settings.feedTodosPerUser} todos each in their default list, then 10 of them deleted and the list changed once more (the triggers wrote every change); a feed request asks a random such user's last 100 changes (todos, the 10 deletions and the list) after a cursor the service issued`,
     `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list, list-position) and against tx for create, create-in-list, patch, move and the mix (it has writes)`,
     `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, plain baseline, then tx baseline (rows with writes), then service for each row; pool max ${r.settings.poolMax} in each; node flags of all (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
     `- Round trips: ${r.database.roundTrips}`,
@@ -363,6 +384,82 @@ function scaleTables(scale: ScaleResult): string[] {
   ];
 }
 
+/** Each write scenario against its *-no-feed twin (the same writes with the feed's and webhooks' triggers off): what the triggers cost. */
+function feedCost(r: BenchReport): string[] {
+  const pairs = r.scenarios.flatMap((off) => {
+    if (!off.scenario.endsWith('-no-feed')) return [];
+    const on = r.scenarios.find((s) => s.scenario === off.scenario.replace(/-no-feed$/, '') && s.connections === off.connections);
+    return on ? [{ on, off }] : [];
+  });
+  if (pairs.length === 0) return [];
+  const lines = [
+    '## What the change feed costs a write',
+    '',
+    "Each write with the change feed's and the webhooks' statement-level triggers as they are (*on*: they write the change row, bump `users.change_seq` and probe for webhook endpoints, none registered), and the same writes right after with those triggers disabled on the bench database (*off*, `ALTER TABLE … DISABLE TRIGGER`, a bench-only switch). Service and BEGIN/COMMIT baseline (both pay the triggers, which run in PostgreSQL); PostgreSQL CPU ms per request of the service's sessions. Ratio = on ÷ off.",
+    '',
+    '| write | conns | svc req/s on | off | ratio | svc p99 on | off | tx req/s on | off | ratio | svc PostgreSQL ms on | off |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const ratioOf = (a: number | undefined, b: number | undefined) => (a && b ? fixed(a / b) : 'n/a');
+  for (const { on, off } of pairs) {
+    lines.push(
+      `| ${[
+        on.label,
+        on.connections,
+        int(on.service.load.rps),
+        int(off.service.load.rps),
+        ratioOf(on.service.load.rps, off.service.load.rps),
+        fixed(on.service.load.latencyMs.p99),
+        fixed(off.service.load.latencyMs.p99),
+        on.baselineTx ? int(on.baselineTx.load.rps) : '–',
+        off.baselineTx ? int(off.baselineTx.load.rps) : '–',
+        ratioOf(on.baselineTx?.load.rps, off.baselineTx?.load.rps),
+        fixed(on.service.databaseCpuMsPerRequest, 3),
+        fixed(off.service.databaseCpuMsPerRequest, 3),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines;
+}
+
+function webhookTables(w: WebhookResult): string[] {
+  const ms = (p: { p50: number; p99: number }) => `${fixed(p.p50, 1)} / ${fixed(p.p99, 1)}`;
+  return [
+    '## Webhook delivery',
+    '',
+    `The service's own worker (WEBHOOK_WORKER=true, in a service process of its own, production settings) delivering \`todo.created\` to a receiver: ${w.receiver}. ${w.users} users with one endpoint each, registered with \`POST /v1/webhooks\`.`,
+    '',
+    '### Latency from commit to delivery at a steady write load',
+    '',
+    "`POST /v1/todos` at a fixed rate, each for the next user in turn, after a warm-up of half a second. Commit to delivery = the event's arrival at the receiver − the moment the create's answer reached the client (the commit happened before the answer was sent, so this is short by the answer's way back over loopback). *From event timestamp*: arrival − the event's `timestamp` (the statement's time inside the transaction, before the commit; ms precision). Latency in ms, p50 / p99.",
+    '',
+    '| poll interval | concurrency | rate asked / sent | seconds | creates (failed) | create p50 / p99 | delivered (missing, duplicates) | commit→delivery p50 / p99 | p90 | max | from event timestamp p50 / p99 |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...w.latency.map(
+      (r) =>
+        `| ${r.pollIntervalMs} ms | ${r.concurrency} | ${r.targetRate} / ${r.sentRate} | ${r.durationSec} | ${int(r.creates)} (${r.createFailures}) | ${ms(r.createLatencyMs)} | ${int(r.delivered)} (${r.missing}, ${r.duplicates}) | ${ms(r.latencyMs)} | ${fixed(r.latencyMs.p90, 1)} | ${fixed(r.latencyMs.max, 1)} | ${ms(r.fromEventTimestampMs)} |`,
+    ),
+    '',
+    'A rate sent below the one asked, or a create p99 far above its p50, means the machine could not keep up with the rate: the deliveries then also wait behind the API\'s work (the worker shares the process and its pool of DB_POOL_MAX connections).',
+    '',
+    '### Throughput on a backlog',
+    '',
+    "The events queued with no worker running (one INSERT of todos over the users: the triggers write an event and a delivery each), then one instance started: deliveries per second from the first arrival to the last; *from start*: from the instance answering /health/live to the last arrival. Per delivery the worker sends a share of a claim statement (up to its free slots at once), the HTTPS POST (keep-alive) and, after it, one statement that settles the delivery and logs the attempt and one that clears the endpoint's failure clock; *statements per delivery* counts every statement in the bench database during the run (pg_stat_statements, the instance's start-up included).",
+    '',
+    '| concurrency | poll interval | queued | delivered (missing, duplicates) | seconds | deliveries/s | seconds from start | worker CPU ms per delivery | statements per delivery |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...w.throughput.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.pollIntervalMs} ms | ${int(r.backlog)} | ${int(r.delivered)} (${r.missing}, ${r.duplicates}) | ${fixed(r.seconds)} | ${Number.isNaN(r.perSecond) ? 'n/a' : int(r.perSecond)} | ${fixed(r.secondsFromStart)} | ${fixed(r.serverCpuMsPerDelivery, 3)} | ${fixed(r.statementsPerDelivery)} |`,
+    ),
+    ...w.throughput.flatMap((r) =>
+      r.statements
+        ? ['', `Statements of the run with concurrency ${r.concurrency}:`, '', '| calls | per delivery | statement |', '| ---: | ---: | --- |', ...r.statements.filter((st) => st.perDelivery >= 0.005).map((st) => `| ${int(st.calls)} | ${fixed(st.perDelivery)} | ${code(st.query)} |`)]
+        : [],
+    ),
+  ];
+}
+
 const usPerRequest = (ms: number, run: ProfiledRun) => (run.load.sent > 0 ? (ms * 1000) / run.load.sent : Number.NaN);
 
 function profileRunLine(name: string, run: ProfiledRun): string {
@@ -420,7 +517,7 @@ function notes(): string[] {
   return [
     '## How it was measured',
     '',
-    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service <the node flags of npm start> dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs). The baselines are `test/bench/baseline-server.ts` (node:http + pg), run with the same node flags and `--import tsx`, as two processes: the plain one (one statement per request, no transaction) and the BEGIN/COMMIT one (BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client, ROLLBACK on error; reads are the same single statements). The service\'s contract puts every write in a transaction, so a write is compared with a baseline that pays the same two extra round trips, and a read with one that does not.',
+    '- The service is the production build (`npx tsc -p tsconfig.build.json`, `node --title=todo-api-bench-service <the node flags of npm start> dist/src/index.js`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMIT_REQUESTS=1000000 so the one-user scale runs are not refused; the limiter still runs; WEBHOOK_WORKER=false, so no worker poll is counted among the scenarios\' statements: the webhook part starts instances of its own with the worker on). The baselines are `test/bench/baseline-server.ts` (node:http + pg), run with the same node flags and `--import tsx`, as two processes: the plain one (one statement per request, no transaction) and the BEGIN/COMMIT one (BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client, ROLLBACK on error; reads are the same single statements). The service\'s contract puts every write in a transaction, so a write is compared with a baseline that pays the same two extra round trips, and a read with one that does not.',
     '- The servers, the load generator and PostgreSQL are separate processes on the same machine, so they share its cores; only one server is under load at a time.',
     '- Before the first row each server saw every user once, so the one-time user upsert is not measured.',
     "- Latency is measured per request in the load generator (µs resolution) over every answer; req/s counts answers of any status.",

@@ -11,12 +11,13 @@ import { describeMachine } from './machine.js';
 import { BASELINE_LABEL, comparedBaseline, hasWrites, measureScenario, serverOf, type BaselineName, type MeasureContext, type Measurement, type ServerName } from './measure.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { readProfile, summariseProfile } from './profile.js';
-import { checkTargets, collectFailures, renderMarkdown, renderTargets, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
+import { checkTargets, collectFailures, renderMarkdown, renderTargets, webhookFailures, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
 import { readMemory } from './proc-stats.js';
 import { runScale } from './scale.js';
-import { MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
-import { analyze, listsBySubject, seedLists, seedTodos, seedUsers, todoIdsBySubject } from './seed.js';
+import { FEED_GROUP, FEED_PAGE, MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
+import { analyze, changeCounts, listsBySubject, seedLists, seedTodos, seedUsers, todoIdsBySubject, varyFeed } from './seed.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
+import { runWebhooks } from './webhooks.js';
 
 // `npm run bench [-- --quick] [--profile[=<scenario>]] [--no-scale] [--only=...] [--connections=...]`: the service against two raw
 // baselines in one run: reads against the plain one (one statement, no transaction), writes against one that wraps each write in BEGIN/COMMIT.
@@ -52,19 +53,57 @@ function buildService(): Promise<number> {
 /** The list of every seeded user that list-position, create-in-list and move use (not the default one). */
 const BENCH_LIST = 'Bench list';
 
-/** The database, seeded: users × todos in their default list and in a second one with generate_series, and one signed token per user. */
-async function prepareData(options: BenchOptions, secret: string): Promise<{ db: BenchDatabase; users: BenchUser[] }> {
+/** Todos of each feed user deleted after seeding: deletions in their last changes, as a sync client sees them. */
+const FEED_DELETIONS = 10;
+
+/** The database, seeded: users × todos in their default list and in a second one with generate_series, feed users, and one signed token per user. */
+async function prepareData(options: BenchOptions, secret: string): Promise<{ db: BenchDatabase; users: BenchUser[]; feed: Array<{ token: string; changes: number }> }> {
   const db = await startBenchDatabase(process.env.BENCH_DATABASE_URL || undefined);
   log(`database ${db.name} ready on PostgreSQL ${db.serverVersion}; seeding ${options.users} users × (${options.todosPerUser} + ${options.listTodosPerUser}) todos in two lists`);
   const subjects = await seedUsers(db.pool, 'bench-user', options.users);
   await seedLists(db.pool, subjects, BENCH_LIST);
   await seedTodos(db.pool, subjects, options.todosPerUser);
   await seedTodos(db.pool, subjects, options.listTodosPerUser, { list: BENCH_LIST });
+  // The feed users: the seed's INSERT and DELETE write their changes through the feed's triggers, as any writer does.
+  const feedSubjects = await seedUsers(db.pool, 'bench-feed', options.feedUsers);
+  await seedTodos(db.pool, feedSubjects, options.feedTodosPerUser);
+  await varyFeed(db.pool, feedSubjects, FEED_DELETIONS);
+  const counts = await changeCounts(db.pool, feedSubjects);
+  if (counts.some((n) => n <= FEED_PAGE)) throw new Error(`seed: a feed user has ${Math.min(...counts)} changes, not more than ${FEED_PAGE}: did the feed's triggers run?`);
   await analyze(db.pool);
   const seeded = await todoIdsBySubject(db.pool, subjects);
   const lists = await listsBySubject(db.pool, subjects, BENCH_LIST);
   const tokens = await signTokens(secret, subjects);
-  return { db, users: seeded.map((u, i) => ({ token: tokens[i]!, todoIds: u.todoIds, list: lists[i] })) };
+  const feedTokens = await signTokens(secret, feedSubjects);
+  return {
+    db,
+    users: seeded.map((u, i) => ({ token: tokens[i]!, todoIds: u.todoIds, list: lists[i] })),
+    feed: feedTokens.map((token, i) => ({ token, changes: counts[i]! })),
+  };
+}
+
+/**
+ * Each feed user's cursor with FEED_PAGE changes after it, issued by the service itself: the
+ * next_cursor of a first page that leaves exactly that many (the feed starts from the beginning).
+ */
+async function feedCursors(service: ServerProcess, feed: Array<{ token: string; changes: number }>): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  for (const { token, changes } of feed) {
+    const { status, body } = await getJson(`${service.url}/v1/changes?limit=${changes - FEED_PAGE}`, token);
+    const cursor = (body as { next_cursor?: string; has_more?: boolean }).next_cursor;
+    if (status !== 200 || !cursor || (body as { has_more?: boolean }).has_more !== true) throw new Error(`feed cursor: GET /v1/changes answered ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    users.push({ token, todoIds: [], feedCursor: cursor });
+  }
+  return users;
+}
+
+// The change feed's and the webhooks' triggers (migrations 2026.12.01T16.00.00 and 17.00.00), for the *-no-feed scenarios: on the bench database only.
+const FEED_TRIGGERS = ['todos', 'lists', 'labels'].flatMap((table) =>
+  ['changes', 'webhooks'].flatMap((kind) => ['inserted', 'updated', 'deleted'].map((op) => ({ table, trigger: `${table}_${kind}_${op}` }))),
+);
+
+async function setFeedTriggers(db: BenchDatabase, enabled: boolean): Promise<void> {
+  for (const { table, trigger } of FEED_TRIGGERS) await db.pool.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
 }
 
 // Production settings. The rate limiter still runs on every request, but its quota is raised so the
@@ -77,6 +116,9 @@ function serviceEnv(databaseUrl: string, secret: string): Record<string, string>
     DATABASE_URL: databaseUrl,
     DB_POOL_MAX: String(POOL_MAX),
     RATE_LIMIT_REQUESTS: '1000000',
+    // No webhook worker in the measured service: its polls would be counted as statements of the
+    // scenarios. The webhook part starts its own instances with the worker on (webhooks.ts).
+    WEBHOOK_WORKER: 'false',
   };
 }
 
@@ -91,12 +133,12 @@ const START_FLAGS = ((): string[] => {
   return flags.split(' ').filter(Boolean);
 })();
 
-function startService(databaseUrl: string, secret: string, nodeFlags: string[] = []): Promise<ServerProcess> {
+function startService(databaseUrl: string, secret: string, nodeFlags: string[] = [], extraEnv: Record<string, string> = {}, name = 'service'): Promise<ServerProcess> {
   return startServerProcess({
-    name: 'service',
-    title: 'todo-api-bench-service',
+    name,
+    title: `todo-api-bench-${name}`,
     nodeArgs: [...nodeFlags, ...START_FLAGS, 'dist/src/index.js'],
-    env: serviceEnv(databaseUrl, secret),
+    env: { ...serviceEnv(databaseUrl, secret), ...extraEnv },
     cwd: ROOT,
   });
 }
@@ -129,7 +171,17 @@ async function getJson(url: string, token: string): Promise<{ status: number; bo
 }
 
 /** The baseline must answer what the service answers (same todo JSON, same list page), or the comparison means nothing. */
-async function checkSameAnswers(servers: MeasureContext['servers'], user: BenchUser): Promise<void> {
+async function checkSameAnswers(servers: MeasureContext['servers'], user: BenchUser, feedUser: BenchUser | undefined): Promise<void> {
+  if (feedUser) {
+    // A feed page must be the same to the byte, next_cursor included: the baseline signs cursors as the service does.
+    const path = `/v1/changes?cursor=${encodeURIComponent(feedUser.feedCursor!)}&limit=${FEED_PAGE}`;
+    const s = await getJson(`${servers.service.url}${path}`, feedUser.token);
+    const b = await getJson(`${servers.baseline.url}${path}`, feedUser.token);
+    const changes = (s.body as { data?: unknown[] }).data?.length;
+    if (s.status !== 200 || changes !== FEED_PAGE || b.status !== 200 || !isDeepStrictEqual(b.body, s.body)) {
+      throw new Error(`baseline and service answer GET ${path} differently (or not with ${FEED_PAGE} changes):\nbaseline ${b.status} ${JSON.stringify(b.body).slice(0, 2000)}\nservice ${s.status} ${JSON.stringify(s.body).slice(0, 2000)}`);
+    }
+  }
   for (const path of [`/v1/todos/${user.todoIds[0]}`, '/v1/todos?limit=5&sort=due_at', `/v1/todos?list_id=${user.list!.id}&sort=position&limit=5`]) {
     const s = await getJson(`${servers.service.url}${path}`, user.token);
     for (const baseline of [servers.baseline, servers['baseline-tx']]) {
@@ -150,7 +202,14 @@ async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise
   const rows: ScenarioRow[] = [];
   for (const scenario of SCENARIOS.filter((s) => options.scenarios?.includes(s.name) ?? true)) {
     for (const connections of options.connections) {
-      const row = await measureScenario(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
+      const triggersOff = scenario.feedTriggers === false;
+      if (triggersOff) await setFeedTriggers(ctx.db, false);
+      let row: Awaited<ReturnType<typeof measureScenario>>;
+      try {
+        row = await measureScenario(ctx, { scenario, connections, durationSec: options.durationSec, warmupSec: options.warmupSec, countStatements: true });
+      } finally {
+        if (triggersOff) await setFeedTriggers(ctx.db, true);
+      }
       rows.push({ scenario: scenario.name, label: scenario.label, connections, ...row });
       log(
         `${scenario.name.padEnd(14)} c=${String(connections).padEnd(3)} plain baseline ${figures(row.baseline)} | ` +
@@ -177,9 +236,17 @@ async function profileServer(ctx: MeasureContext, name: ServerName, scenario: Sc
   const flags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const profiled = name === 'service' ? await startService(ctx.db.url, secret, flags) : await startBaseline(name, ctx.db.url, secret, flags);
   await ctx.load.prime(profiled.url, MAIN_GROUP);
-  await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.warmupSec, false);
-  const t0 = performance.now();
-  const load = await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.durationSec);
+  if (scenario.group && scenario.group !== MAIN_GROUP) await ctx.load.prime(profiled.url, scenario.group);
+  if (scenario.feedTriggers === false) await setFeedTriggers(ctx.db, false);
+  let load: Awaited<ReturnType<LoadGenerator['run']>>;
+  let t0: number;
+  try {
+    await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.warmupSec, false);
+    t0 = performance.now();
+    load = await ctx.load.run(profiled.url, scenario, PROFILE_CONNECTIONS, options.durationSec);
+  } finally {
+    if (scenario.feedTriggers === false) await setFeedTriggers(ctx.db, true);
+  }
   await profiled.stop();
   const windowUs = (performance.now() - t0) * 1000;
   const profile = readProfile(dir);
@@ -200,7 +267,7 @@ async function main(): Promise<number> {
   const build = buildService();
   build.catch(() => {});
   const load: LoadGenerator = startLoadGenerator();
-  const { db, users } = await prepareData(options, secret);
+  const { db, users, feed } = await prepareData(options, secret);
   const machine = describeMachine(db.serverVersion);
   await load.setUsers(MAIN_GROUP, users);
   // The BEGIN/COMMIT baseline is only needed when something with writes is measured or profiled.
@@ -215,8 +282,14 @@ async function main(): Promise<number> {
   const buildSeconds = await build;
   log(`built the service in ${buildSeconds} s; data seeded; ${baselines.map((b) => BASELINE_LABEL[b]).join(' and ')} up and primed`);
   const servers: MeasureContext['servers'] = { baseline: baselineServers.baseline!, 'baseline-tx': baselineServers['baseline-tx'], service: await startService(db.url, secret) };
-  await checkSameAnswers(servers, users[0]!);
+  const wantsFeed = selected.some((s) => s.group === FEED_GROUP);
+  const feedUsers = wantsFeed ? await feedCursors(servers.service, feed) : [];
+  await checkSameAnswers(servers, users[0]!, feedUsers[0]);
   await load.prime(servers.service.url, MAIN_GROUP);
+  if (wantsFeed) {
+    await load.setUsers(FEED_GROUP, feedUsers);
+    for (const server of Object.values(servers)) if (server) await load.prime(server.url, FEED_GROUP);
+  }
   const where = (s: ServerProcess | undefined) => (s ? [`${s.name} ${s.url} pid ${s.pid}`] : []);
   log(`servers up (${[...where(servers.baseline), ...where(servers['baseline-tx']), ...where(servers.service)].join(', ')}); every user primed on each`);
   const ctx: MeasureContext = { db, load, servers };
@@ -224,6 +297,18 @@ async function main(): Promise<number> {
 
   const scenarios = await runScenarios(ctx, options);
   const scale = options.scale ? await runScale(ctx, options, secret, log) : undefined;
+  const webhooks = options.webhooks
+    ? await runWebhooks(
+        {
+          pool: db.pool,
+          statements: db.statementsUnavailable === undefined ? { admin: db.admin, database: db.name } : undefined,
+          secret,
+          log,
+          startService: (env) => startService(db.url, secret, [], env, 'service-webhooks'),
+        },
+        options.webhooks,
+      )
+    : undefined;
   const lifetimePeakRssMb = {
     baseline: toMb(readMemory(servers.baseline.pid)?.peakKb),
     baselineTx: servers['baseline-tx'] ? toMb(readMemory(servers['baseline-tx'].pid)?.peakKb) : null,
@@ -246,6 +331,7 @@ async function main(): Promise<number> {
     ],
     profile,
   );
+  failures.push(...webhookFailures(webhooks));
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     command: options.command,
@@ -263,6 +349,8 @@ async function main(): Promise<number> {
       users: options.users,
       todosPerUser: options.todosPerUser,
       listTodosPerUser: options.listTodosPerUser,
+      feedUsers: options.feedUsers,
+      feedTodosPerUser: options.feedTodosPerUser,
       poolMax: POOL_MAX,
       buildSeconds,
       loadGenerator: 'autocannon 9 (programmatic) in its own process',
@@ -272,6 +360,7 @@ async function main(): Promise<number> {
     loadAverageAtEnd: describeMachine(db.serverVersion).loadAverage,
     lifetimePeakRssMb,
     scale,
+    webhooks,
     profile,
     failures,
     targets: checkTargets(scenarios, lifetimePeakRssMb),

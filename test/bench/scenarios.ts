@@ -1,6 +1,6 @@
 // The request mixes the load generator sends; shared by the orchestrator and the load worker.
 
-export type Operation = 'get' | 'list' | 'create' | 'create-in-list' | 'patch' | 'move';
+export type Operation = 'get' | 'list' | 'create' | 'create-in-list' | 'patch' | 'move' | 'feed';
 
 export interface Scenario {
   /** Stable name, used in the report and the JSON. */
@@ -13,20 +13,33 @@ export interface Scenario {
   group?: string;
   /** Query string of list requests, without `?`; `{list_id}` stands for the id of the user's list. */
   listQuery?: string;
+  /**
+   * false: measured with the change feed's and the webhooks' triggers disabled on the bench database
+   * (todos, lists, labels), to show what they cost a write; re-enabled right after.
+   */
+  feedTriggers?: boolean;
 }
 
 export const MAIN_GROUP = 'main';
+/** Users with enough changes for a feed page of 100 (seed.ts, seedFeedUsers); nothing writes to them during the scenarios. */
+export const FEED_GROUP = 'feed';
+/** Changes a feed request asks for, and how many follow each feed user's cursor. */
+export const FEED_PAGE = 100;
 
 export const SCENARIOS: Scenario[] = [
   { name: 'get', label: 'GET /v1/todos/{id}', weights: { get: 1 } },
   { name: 'list', label: 'GET /v1/todos (page of 20)', weights: { list: 1 } },
   { name: 'list-position', label: 'GET /v1/todos?list_id=…&sort=position (page of 20)', weights: { list: 1 }, listQuery: 'list_id={list_id}&sort=position' },
   { name: 'create', label: 'POST /v1/todos', weights: { create: 1 } },
+  // create and patch again with the feed's and webhooks' triggers off, right after them (the same data): the difference is what the feed costs a write.
+  { name: 'create-no-feed', label: 'POST /v1/todos, feed and webhook triggers off', weights: { create: 1 }, feedTriggers: false },
   { name: 'create-in-list', label: 'POST /v1/todos with list_id', weights: { 'create-in-list': 1 } },
   { name: 'patch', label: 'PATCH /v1/todos/{id}', weights: { patch: 1 } },
+  { name: 'patch-no-feed', label: 'PATCH /v1/todos/{id}, feed and webhook triggers off', weights: { patch: 1 }, feedTriggers: false },
   { name: 'move', label: 'POST /v1/todos/{id}/move (after_id)', weights: { move: 1 } },
   // 70% reads (50% one todo, 20% a page), 20% updates, 10% creates.
   { name: 'mix', label: 'mix: 50% get, 20% list, 20% patch, 10% create', weights: { get: 50, list: 20, patch: 20, create: 10 } },
+  { name: 'feed', label: `GET /v1/changes?cursor=…&limit=${FEED_PAGE} (${FEED_PAGE} changes)`, weights: { feed: 1 }, group: FEED_GROUP },
 ];
 
 export interface BenchUser {
@@ -35,6 +48,8 @@ export interface BenchUser {
   todoIds: string[];
   /** The user's list that list-position, move and create-in-list use, with its seeded todos. */
   list?: { id: string; todoIds: string[] } | undefined;
+  /** A feed cursor (issued by the service) with FEED_PAGE changes after it (feed users only). */
+  feedCursor?: string | undefined;
 }
 
 export interface BuiltRequest {
@@ -94,6 +109,10 @@ export function buildRequest(operation: Operation, users: readonly BenchUser[], 
         headers: { authorization: auth, 'content-type': 'application/merge-patch+json' },
         body: JSON.stringify({ title: `Bench patched #${n}`, completed: Math.random() < 0.5, priority: pick(PRIORITY_NAMES) }),
       };
+    case 'feed': {
+      if (!user.feedCursor) throw new Error('the feed scenario needs users with a feed cursor (BenchUser.feedCursor)');
+      return { method: 'GET', path: `/v1/changes?cursor=${encodeURIComponent(user.feedCursor)}&limit=${FEED_PAGE}`, headers: { authorization: auth } };
+    }
     case 'move': {
       // Just after another todo of the same list: between it and the next (the end after the last).
       const ids = listOf(user).todoIds;

@@ -127,5 +127,38 @@ export async function listsBySubject(pool: pg.Pool, subjects: string[], name: st
 
 /** Fresh planner statistics after a bulk load, as autovacuum would eventually give. */
 export async function analyze(pool: pg.Pool): Promise<void> {
-  await pool.query('VACUUM (ANALYZE) users, lists, todos');
+  await pool.query('VACUUM (ANALYZE) users, lists, todos, changes');
+}
+
+/**
+ * Gives the feed users' last changes some variety, as a sync client sees them: `deletePerUser` of
+ * each user's todos deleted (a change with no object) and each list changed once more, after their
+ * todos (one upsert per list, read from lists). The triggers write the changes, as for any writer.
+ */
+export async function varyFeed(pool: pg.Pool, subjects: string[], deletePerUser: number): Promise<void> {
+  await pool.query(
+    `DELETE FROM todos WHERE id IN (
+       SELECT id FROM (
+         SELECT t.id, row_number() OVER (PARTITION BY t.user_id ORDER BY t.id) AS n
+         FROM todos t JOIN users u ON u.id = t.user_id WHERE u.subject = ANY($1::text[])
+       ) x WHERE x.n <= $2
+     )`,
+    [subjects, deletePerUser],
+  );
+  await pool.query(
+    `UPDATE lists l SET color = '#1e90ff', version = l.version + 1, updated_at = date_trunc('milliseconds', now())
+     FROM users u WHERE u.id = l.user_id AND u.subject = ANY($1::text[])`,
+    [subjects],
+  );
+}
+
+/** How many rows each user has in the change feed (the seed's inserts wrote them, by trigger), in the order of `subjects`. */
+export async function changeCounts(pool: pg.Pool, subjects: string[]): Promise<number[]> {
+  const { rows } = await pool.query<{ subject: string; n: number }>(
+    `SELECT u.subject, count(c.seq)::int AS n FROM users u LEFT JOIN changes c ON c.user_id = u.id
+     WHERE u.subject = ANY($1::text[]) GROUP BY u.subject`,
+    [subjects],
+  );
+  const bySubject = new Map(rows.map((r) => [r.subject, r.n]));
+  return subjects.map((subject) => bySubject.get(subject) ?? 0);
 }

@@ -28,7 +28,7 @@ export interface ServerSpec {
 }
 
 // Variables the servers read: only the bench decides them, whatever the caller's shell has set.
-const SERVER_VARIABLES = /^(NODE_ENV|PORT|HOST|LOG_LEVEL|DATABASE_.*|DB_.*|MIGRATE_ON_START|DATA_DIR|CORS_ORIGINS|BODY_LIMIT_BYTES|SHUTDOWN_TIMEOUT_MS|AUTH_.*|NODE_OPTIONS)$/;
+const SERVER_VARIABLES = /^(NODE_ENV|PORT|HOST|LOG_LEVEL|DATABASE_.*|DB_.*|MIGRATE_ON_START|DATA_DIR|CORS_ORIGINS|BODY_LIMIT_BYTES|SHUTDOWN_TIMEOUT_MS|AUTH_.*|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|WEBHOOK_.*|CHANGES_.*|RATE_LIMIT_.*|LIMIT_.*)$/;
 
 function cleanEnvironment(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};

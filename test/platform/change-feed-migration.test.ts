@@ -44,7 +44,7 @@ describe('the change feed migration and its triggers', () => {
     await addTodo(ada, 'child', parent);
     await addTodo(bob, 'bob');
     await db.query("INSERT INTO labels (id, user_id, name, created_at, updated_at) VALUES ($1, $2, 'home', now(), now())", [randomUUID(), ada]);
-    expect((await migrator((m) => m.up())).map((m) => m.name)).toEqual([FEED]);
+    expect((await migrator((m) => m.up({ to: FEED }))).map((m) => m.name)).toEqual([FEED]);
   });
   afterAll(() => db.drop());
 
@@ -105,7 +105,7 @@ describe('the change feed migration and its triggers', () => {
     expect(await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name IN ('change_seq', 'changes_purged_through')")).toEqual([]);
     expect(await db.query('SELECT id, version FROM todos ORDER BY id')).toEqual(todos);
     await addTodo(ada, 'while down');
-    expect((await migrator((m) => m.up())).map((m) => m.name)).toEqual([FEED]);
+    expect((await migrator((m) => m.up({ to: FEED }))).map((m) => m.name)).toEqual([FEED]);
     expect((await feedOf(ada)).filter((c) => c.type === 'todo')).toHaveLength(3);
   });
 });

@@ -24,7 +24,7 @@ describe('migrations on an empty database', () => {
     const shipped = shippedMigrationNames();
     expect(shipped.length).toBeGreaterThan(0);
     expect(await migrate({ url: db.url })).toEqual(shipped);
-    expect(await tables(db)).toEqual(['changes', 'idempotency_keys', 'labels', 'lists', 'schema_migrations', 'service_secrets', 'todo_labels', 'todos', 'users']);
+    expect(await tables(db)).toEqual(['changes', 'idempotency_keys', 'labels', 'lists', 'schema_migrations', 'service_secrets', 'todo_labels', 'todos', 'users', 'webhook_attempts', 'webhook_deliveries', 'webhook_events', 'webhooks']);
 
     const sequelize = createSequelize({ url: db.url, withModels: false });
     try {
@@ -37,7 +37,7 @@ describe('migrations on an empty database', () => {
     expect(await db.query('SELECT * FROM schema_migrations')).toEqual([]);
 
     expect(await migrate({ url: db.url })).toEqual(shipped);
-    expect(await tables(db)).toEqual(['changes', 'idempotency_keys', 'labels', 'lists', 'schema_migrations', 'service_secrets', 'todo_labels', 'todos', 'users']);
+    expect(await tables(db)).toEqual(['changes', 'idempotency_keys', 'labels', 'lists', 'schema_migrations', 'service_secrets', 'todo_labels', 'todos', 'users', 'webhook_attempts', 'webhook_deliveries', 'webhook_events', 'webhooks']);
     expect(await migrate({ url: db.url })).toEqual([]);
   });
 

@@ -157,7 +157,9 @@ afterAll(async () => {
 
 describe('the mock server (npm run mock)', () => {
   it('calls every operation of the spec', () => {
-    const declared = readFileSync(path.join(root, 'openapi/openapi.yaml'), 'utf8').match(/^\s+operationId: /gm) ?? [];
+    // The top-level `webhooks` are events the service sends, not operations a mock serves.
+    const [pathsPart = ''] = readFileSync(path.join(root, 'openapi/openapi.yaml'), 'utf8').split(/^webhooks:/m);
+    const declared = pathsPart.match(/^\s+operationId: /gm) ?? [];
     expect(operations.length).toBe(declared.length);
   });
 

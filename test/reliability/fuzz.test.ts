@@ -152,8 +152,40 @@ const listFields = fc.record(
   },
   { requiredKeys: [] },
 );
+// Webhooks: loopback URLs (no worker runs here, so nothing is sent), and every kind of bad one.
+const webhookFields = fc.record(
+  {
+    url: fc.oneof(
+      fc.constantFrom('http://127.0.0.1:9/hooks', 'https://[::1]:9/x', 'ftp://127.0.0.1/', 'http://u:p@127.0.0.1/', 'http://127.0.0.1/#f', '/relative', 'http://127.0.0.1/\u0000'),
+      printable,
+      fc.jsonValue(),
+    ),
+    events: fc.oneof(
+      fc.uniqueArray(fc.constantFrom('todo.created', 'todo.completed', 'list.deleted', 'label.updated'), { minLength: 1, maxLength: 4 }),
+      fc.constantFrom(['*'], ['*', 'todo.created'], ['todo.created', 'todo.created'], [], ['webhook.test'], ['TODO.CREATED']),
+      fc.array(printable, { maxLength: 3 }),
+      fc.jsonValue(),
+    ),
+    description: fc.oneof(fc.constant(null), fc.string({ maxLength: 30 }), fc.constant('x'.repeat(501)), fc.jsonValue()),
+    enabled: fc.oneof(fc.boolean(), fc.jsonValue()),
+    secret: fc.constantFrom('whsec_AAAA', ''),
+    version: fc.integer(),
+  },
+  { requiredKeys: [] },
+);
+const acceptedWebhook = fc.record(
+  {
+    url: fc.constantFrom('http://127.0.0.1:9/hooks', 'https://127.0.0.1:9/other'),
+    events: fc.constantFrom(['*'], ['todo.created'], ['list.updated', 'label.deleted']),
+    description: fc.option(fc.string({ maxLength: 20 })),
+    enabled: fc.boolean(),
+  },
+  { requiredKeys: ['url', 'events'] },
+);
 const body = fc.oneof(
   todoFields.map((o) => JSON.stringify(o)),
+  webhookFields.map((o) => JSON.stringify(o)),
+  { weight: 2, arbitrary: acceptedWebhook.map((o) => JSON.stringify(o)) },
   labelFields.map((o) => JSON.stringify(o)),
   listFields.map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
@@ -262,6 +294,7 @@ describe('fuzzing every operation', () => {
   let ids: string[];
   let labelIds: string[];
   let listIds: string[];
+  let webhookIds: string[];
   beforeAll(async () => {
     t = await startTestApp();
     token = await signToken({ sub: newSubject('fuzz'), email: 'fuzz@example.com' });
@@ -281,6 +314,11 @@ describe('fuzzing every operation', () => {
     for (let i = 0; i < 2; i += 1) {
       const res = await t.request('/v1/lists', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `seed ${i}` }) });
       listIds.push(((await res.json()) as { id: string }).id);
+    }
+    webhookIds = [];
+    for (const events of [['*'], ['todo.created'], ['list.deleted']]) {
+      const res = await t.request('/v1/webhooks', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks', events }) });
+      webhookIds.push(((await res.json()) as { id: string }).id);
     }
   });
   /** What each placeholder stands for: seeded rows of the caller and of another user. */
@@ -317,7 +355,10 @@ describe('fuzzing every operation', () => {
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM labels l) AS labels,
       (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l.id), '')) FROM lists l) AS lists,
       (SELECT md5(coalesce(string_agg(c::text, ',' ORDER BY c.user_id, c.seq), '')) FROM changes c) AS changes,
-      (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys`);
+      (SELECT md5(coalesce(string_agg(k::text, ',' ORDER BY k.key), '')) FROM idempotency_keys k) AS keys,
+      (SELECT md5(coalesce(string_agg(w::text, ',' ORDER BY w.id), '')) FROM webhooks w) AS webhooks,
+      (SELECT md5(coalesce(string_agg(e::text, ',' ORDER BY e.id), '')) FROM webhook_events e) AS webhook_events,
+      (SELECT md5(coalesce(string_agg(d::text, ',' ORDER BY d.id), '')) FROM webhook_deliveries d) AS webhook_deliveries`);
 
   const request = fc.record({
     operation: fc.constantFrom(...operations),
@@ -335,7 +376,7 @@ describe('fuzzing every operation', () => {
   test.prop([request], { numRuns: 400 })('no 5xx, no change on a 4xx, every answer as the spec says', async (r) => {
     const op = r.operation;
     const pathParams = op.parameters.filter((p) => p.in === 'path');
-    const seeded = op.path.startsWith('/v1/labels') ? labelIds : op.path.startsWith('/v1/lists') ? listIds : ids;
+    const seeded = op.path.startsWith('/v1/labels') ? labelIds : op.path.startsWith('/v1/lists') ? listIds : op.path.startsWith('/v1/webhooks') ? webhookIds : ids;
     const path = pathParams.reduce((acc, p) => acc.replace(`{${p.name}}`, encodeURIComponent(typeof r.id === 'number' ? seeded[r.id]! : r.id)), op.path);
     const search = new URLSearchParams();
     op.parameters

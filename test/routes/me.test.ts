@@ -30,7 +30,7 @@ describe('GET /v1/me', () => {
       email,
       created_at: row!.created_at.toISOString(),
       limits: { todos: 100_000, lists: 1000, labels: 500, webhooks: 10, labels_per_todo: 20, subtask_depth: 4 },
-      usage: { todos: 0, lists: 1, labels: 0 },
+      usage: { todos: 0, lists: 1, labels: 0, webhooks: 0 },
     });
     expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
   });

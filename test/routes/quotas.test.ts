@@ -89,7 +89,7 @@ describe('item 9: per-user quotas (LIMIT_TODOS_PER_USER=3)', () => {
     }
     expectStatus(res, 200);
     expect(res.body.limits).toEqual({ todos: LIMIT, lists: 1000, labels: 500, webhooks: 10, labels_per_todo: 20, subtask_depth: 4 });
-    expect(res.body.usage).toEqual({ todos: 2, lists: 1, labels: 0 });
+    expect(res.body.usage).toEqual({ todos: 2, lists: 1, labels: 0, webhooks: 0 });
     expect(spy.sent.filter((sql) => /\btodos\b/.test(sql))).toEqual([]);
   });
 

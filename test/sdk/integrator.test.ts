@@ -211,6 +211,7 @@ describe('the packed client, as an integrator uses it', () => {
       'updated: version 2',
       'deleted: then 404 not_found',
       'invalid: 422 validation_failed at body.title',
+      'webhooks: todo.completed delivered and verified',
       'integrator: every operation behaved as the contract says',
     ]);
   }, 90_000);

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTodoClient, type TodoClient } from '../../clients/typescript/src/index.js';
-import type { operations } from '../../clients/typescript/src/schema.js';
+import { Webhook as Signer } from 'standardwebhooks';
+import { createTodoClient, verifyWebhook, type TodoClient, type WebhookEventType } from '../../clients/typescript/src/index.js';
+import type { operations, webhooks } from '../../clients/typescript/src/schema.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newSubject, signToken } from '../helpers/tokens.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
@@ -18,9 +19,15 @@ type Call = (client: TodoClient) => Promise<unknown>;
 const newTodo = async (c: TodoClient) => (await c.todos.create({ title: 'reachable' })).data.id;
 const newLabel = async (c: TodoClient) => (await c.labels.create({ name: `reachable ${crypto.randomUUID()}` })).data.id;
 const newList = async (c: TodoClient) => (await c.lists.create({ name: 'reachable' })).data.id;
+const newWebhook = async (c: TodoClient) => (await c.webhooks.create({ url: 'http://127.0.0.1:9/hooks', events: ['*'] })).data.id;
+
+// The spec's top-level `webhooks` (onTodoCreated, …) are in the generated `operations` too, but
+// they are requests the service SENDS: the SDK's side of them is verifyWebhook (EVENT_TYPES below).
+type EventOperationIds = { [K in keyof operations]: operations[K] extends webhooks[keyof webhooks]['post'] ? K : never }[keyof operations];
+type ApiOperationId = Exclude<keyof operations, EventOperationIds>;
 
 /** operationId → the SDK call that sends it (with whatever it needs created first). */
-const SDK_METHODS: Record<keyof operations, Call> = {
+const SDK_METHODS: Record<ApiOperationId, Call> = {
   getLiveness: (c) => c.health.live(),
   getReadiness: (c) => c.health.ready(),
   getOpenAPIJson: (c) => c.openapi(),
@@ -55,6 +62,31 @@ const SDK_METHODS: Record<keyof operations, Call> = {
     b.create('label', { name: `reachable ${crypto.randomUUID()}` });
     return b.send();
   },
+  listWebhooks: (c) => c.webhooks.list(),
+  createWebhook: (c) => newWebhook(c),
+  getWebhook: async (c) => c.webhooks.get(await newWebhook(c)),
+  updateWebhook: async (c) => c.webhooks.update(await newWebhook(c), { description: 'reachable' }),
+  deleteWebhook: async (c) => c.webhooks.delete(await newWebhook(c)),
+  rotateWebhookSecret: async (c) => c.webhooks.rotateSecret(await newWebhook(c)),
+  testWebhook: async (c) => c.webhooks.test(await newWebhook(c)),
+  listWebhookDeliveries: async (c) => c.webhooks.deliveries(await newWebhook(c)),
+};
+
+/** Event operationId → the event type whose body verifyWebhook returns. */
+const EVENT_TYPES: Record<EventOperationIds, WebhookEventType> = {
+  onTodoCreated: 'todo.created',
+  onTodoUpdated: 'todo.updated',
+  onTodoCompleted: 'todo.completed',
+  onTodoUncompleted: 'todo.uncompleted',
+  onTodoMoved: 'todo.moved',
+  onTodoDeleted: 'todo.deleted',
+  onListCreated: 'list.created',
+  onListUpdated: 'list.updated',
+  onListDeleted: 'list.deleted',
+  onLabelCreated: 'label.created',
+  onLabelUpdated: 'label.updated',
+  onLabelDeleted: 'label.deleted',
+  onWebhookTest: 'webhook.test',
 };
 
 interface SpecOperation {
@@ -62,9 +94,12 @@ interface SpecOperation {
   path: string;
 }
 
+type SpecDocument = { paths: Record<string, Record<string, { operationId?: string }>>; webhooks: Record<string, { post: { operationId: string } }> };
+const specDocument = () => parse(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8')) as SpecDocument;
+
 /** operationId → method and path template, from the committed openapi/openapi.yaml. */
 function specOperations(): Map<string, SpecOperation> {
-  const spec = parse(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
+  const spec = specDocument();
   const found = new Map<string, SpecOperation>();
   for (const [template, item] of Object.entries(spec.paths)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -100,12 +135,25 @@ describe('the SDK covers the contract', () => {
 
   it.each([...spec.entries()])('%s is sent by its SDK method and succeeds', async (operationId, { method, path: template }) => {
     const client = createTodoClient({ baseUrl: proxy.url, token: await signToken({ sub: newSubject('ops') }), retry: false });
-    const call = SDK_METHODS[operationId as keyof operations];
+    const call = SDK_METHODS[operationId as ApiOperationId];
     expect(call, `no SDK method for ${operationId}`).toBeDefined();
     proxy.reset();
     await call(client);
     const sent = proxy.seen.filter((r) => r.method === method && templateRegExp(template).test(r.path));
     expect(sent, `${operationId}: no ${method} ${template} among ${proxy.seen.map((r) => `${r.method} ${r.path}`).join(', ')}`).toHaveLength(1);
+  });
+
+  it("maps every event of the spec's top-level webhooks to verifyWebhook, which returns it typed", () => {
+    const events = Object.entries(specDocument().webhooks).map(([type, item]) => [item.post.operationId, type]);
+    expect(Object.fromEntries(events)).toEqual(EVENT_TYPES);
+    const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+    for (const type of Object.values(EVENT_TYPES)) {
+      const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { object: { id: crypto.randomUUID() }, change_seq: 1 } });
+      const id = crypto.randomUUID();
+      const now = new Date();
+      const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Signer(secret).sign(id, now, body) };
+      expect(verifyWebhook(body, headers, secret).type).toBe(type);
+    }
   });
 
   it('docs: the page is HTML, an asset a Blob of its content type, a problem type its page', async () => {

@@ -31,6 +31,15 @@ import type {
   TodoList,
   TodoMove,
   TodoPatch,
+  Webhook,
+  WebhookAttemptList,
+  WebhookCreate,
+  WebhookList,
+  WebhookPatch,
+  WebhookTestResult,
+  WebhookWithSecret,
+  ListWebhooksQuery,
+  ListDeliveriesQuery,
 } from './types.js';
 
 export { ApiConnectionError, ApiError, ApiProblem, type ApiConnectionErrorCode, type ApiProblemCode, type ApiRequestInfo } from './api-problem.js';
@@ -51,6 +60,7 @@ export type {
 export type { Fetch, RetryOptions } from './retry.js';
 export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
+export { WebhookVerificationError, verifyWebhook, type WebhookHeaders } from './verify-webhook.js';
 
 export interface TodoClientOptions {
   /** Where the API is, without `/v1`: `https://todo.example.com`. */
@@ -159,6 +169,23 @@ export interface FetchedList extends TaggedList {
   notModified: false;
 }
 
+/** A webhook and its current ETag (never its secret). */
+export interface TaggedWebhook extends ResponseMeta {
+  data: Webhook;
+  etag: string;
+}
+
+/** A webhook with its signing secret: what `create` and `rotateSecret` answer, and nothing else does. */
+export interface WebhookWithSecretResult extends ResponseMeta {
+  data: WebhookWithSecret;
+  etag: string;
+}
+
+export interface CreatedWebhook extends WebhookWithSecretResult {
+  /** The URL of the new webhook. */
+  location: string;
+}
+
 export interface TodoClient {
   me: {
     /** The caller (`GET /v1/me`). */
@@ -226,6 +253,26 @@ export interface TodoClient {
     delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
     /** `POST /v1/lists/{id}/move`: `{ before_id }`, `{ after_id }`, or `{}` for the end. */
     move(id: string, target: ListMove, options?: ConditionalWriteOptions): Promise<TaggedList>;
+  };
+  webhooks: {
+    /** One page of the caller's webhook endpoints, in the order they were registered (`GET /v1/webhooks`); no secrets. */
+    list(query?: ListWebhooksQuery, options?: CallOptions): Promise<WebhookList & ResponseMeta>;
+    /** Every webhook, page after page, following `next_cursor`. */
+    iterate(query?: Omit<ListWebhooksQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Webhook, void, undefined>;
+    /** `POST /v1/webhooks`: registers an endpoint; `data.secret` is its signing secret, shown only here (store it). A refused URL throws a 422 on `body.url`, past `limits.webhooks` a 409 `limit_reached`. */
+    create(body: WebhookCreate, options?: WriteOptions): Promise<CreatedWebhook>;
+    /** `GET /v1/webhooks/{id}`. */
+    get(id: string, options?: CallOptions): Promise<TaggedWebhook>;
+    /** `PATCH /v1/webhooks/{id}` as a JSON Merge Patch: `enabled: true` re-enables (clearing `disabled_reason`), `null` clears `description`. */
+    update(id: string, patch: WebhookPatch, options?: ConditionalWriteOptions): Promise<TaggedWebhook>;
+    /** `DELETE /v1/webhooks/{id}`, with its pending deliveries and its log. */
+    delete(id: string, options?: ConditionalWriteOptions): Promise<void>;
+    /** `POST /v1/webhooks/{id}/rotate-secret`: a new secret in `data.secret`; the old one keeps signing beside it for 24 hours. */
+    rotateSecret(id: string, options?: ConditionalWriteOptions): Promise<WebhookWithSecretResult>;
+    /** `POST /v1/webhooks/{id}/test`: queues a `webhook.test` event for this endpoint; a disabled one throws a 409 `webhook_disabled`. */
+    test(id: string, options?: WriteOptions): Promise<WebhookTestResult & ResponseMeta>;
+    /** One page of the endpoint's delivery attempts, newest first (`GET /v1/webhooks/{id}/deliveries`). */
+    deliveries(id: string, query?: ListDeliveriesQuery, options?: CallOptions): Promise<WebhookAttemptList & ResponseMeta>;
   };
   changes: {
     /** One page of the change feed after `query.cursor` (from the start without one): `GET /v1/changes`. */
@@ -475,6 +522,52 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
   }
 
+  const listWebhooks = async (query: ListWebhooksQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/webhooks', { params: { query }, ...send(options) }));
+
+  async function* iterateWebhooks(query: Omit<ListWebhooksQuery, 'cursor'> = {}, options: CallOptions = {}) {
+    let cursor: string | null = null;
+    do {
+      const page: WebhookList & ResponseMeta = await listWebhooks(cursor === null ? query : { ...query, cursor }, options);
+      yield* page.data;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  async function createWebhook(body: WebhookCreate, options: WriteOptions = {}): Promise<CreatedWebhook> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    const result = await api.POST('/v1/webhooks', { params: { header }, body, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), location: requiredHeader(result.response, 'Location'), ...responseMeta(result.response) };
+  }
+
+  async function getWebhook(id: string, options: CallOptions = {}): Promise<TaggedWebhook> {
+    const result = await api.GET('/v1/webhooks/{id}', { params: { path: { id } }, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
+  }
+
+  async function updateWebhook(id: string, patch: WebhookPatch, options: ConditionalWriteOptions = {}): Promise<TaggedWebhook> {
+    const params = { path: { id }, header: conditionalHeaders(options) };
+    const headers = { 'Content-Type': 'application/merge-patch+json' };
+    const result = await api.PATCH('/v1/webhooks/{id}', { params, body: patch, headers, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
+  }
+
+  async function removeWebhook(id: string, options: ConditionalWriteOptions = {}): Promise<void> {
+    ok(await api.DELETE('/v1/webhooks/{id}', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) }));
+  }
+
+  async function rotateWebhookSecret(id: string, options: ConditionalWriteOptions = {}): Promise<WebhookWithSecretResult> {
+    const result = await api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id }, header: conditionalHeaders(options) }, ...send(options) });
+    return { data: ok(result), etag: requiredHeader(result.response, 'ETag'), ...responseMeta(result.response) };
+  }
+
+  async function testWebhook(id: string, options: WriteOptions = {}): Promise<WebhookTestResult & ResponseMeta> {
+    const header = { 'idempotency-key': idempotencyKey(options) };
+    return page(await api.POST('/v1/webhooks/{id}/test', { params: { path: { id }, header }, ...send(options) }));
+  }
+
+  const listDeliveries = async (id: string, query: ListDeliveriesQuery = {}, options: CallOptions = {}) =>
+    page(await api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query }, ...send(options) }));
+
   const listChanges = async (query: ListChangesQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/changes', { params: { query }, ...send(options) }));
 
   async function* iterateChanges(cursor?: string, query: Omit<ListChangesQuery, 'cursor'> = {}, options: CallOptions = {}) {
@@ -504,6 +597,17 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     todos: { list, iterate, paginate, collect, create, get: get as TodoClient['todos']['get'], update, delete: remove, move },
     labels: { list: listLabels, iterate: iterateLabels, create: createLabel, get: getLabel as TodoClient['labels']['get'], update: updateLabel, delete: removeLabel },
     lists: { list: listLists, iterate: iterateLists, create: createList, get: getList as TodoClient['lists']['get'], update: updateList, delete: removeList, move: moveList },
+    webhooks: {
+      list: listWebhooks,
+      iterate: iterateWebhooks,
+      create: createWebhook,
+      get: getWebhook,
+      update: updateWebhook,
+      delete: removeWebhook,
+      rotateSecret: rotateWebhookSecret,
+      test: testWebhook,
+      deliveries: listDeliveries,
+    },
     changes: {
       list: listChanges,
       latest: async (options = {}) => ok(await api.GET('/v1/changes/latest', send(options))).cursor,

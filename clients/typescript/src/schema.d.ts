@@ -483,448 +483,508 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhooks
+         * @description The caller's webhook endpoints in the order they were registered, a page at a time (keyset pagination). Secrets are never listed.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook
+         * @description Registers an endpoint that will receive the caller's events of the types in `events`. Answers 201 with the webhook and its signing `secret`, which no later answer shows: store it now. A URL the service may not send to is a 422 on `url` saying why. At most `limits.webhooks` (`GET /v1/me`) per user: past it, a 409 `limit_reached`. With an `Idempotency-Key`, a retry returns the same 201 (with the same secret).
+         *
+         *     Delivery: each event is stored in the same transaction as the write that caused it (a write that fails or rolls back sends nothing), then POSTed as JSON to every enabled endpoint that subscribes to its type, outside any transaction, at least once: use `webhook-id` to drop duplicates. Events of one endpoint may arrive out of order: `data.change_seq` orders them, and `data.object.version` says which state is newer.
+         *
+         *     Signatures follow Standard Webhooks v1: `webhook-id` (the event id, the same on every retry), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the secret; during the 24 hours after a rotation, two signatures, space-separated: accept either). Verify with the SDK's `verifyWebhook(body, headers, secret)` or any Standard Webhooks library, on the raw body, and refuse timestamps more than 5 minutes away.
+         *
+         *     Answer with any 2xx within 10 seconds. Anything else is a failure: another status, a redirect (never followed), a timeout, a refused connection. Only the first 64 KiB of an answer is read. A failure is retried after about 5 s, 1 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (each ±20 %, about 23 hours and 9 attempts in all). A `410 Gone` disables the endpoint at once; an endpoint whose deliveries have all failed for 3 days is disabled, with `disabled_reason` saying why. A disabled endpoint is sent nothing, and events while it is disabled are not kept for it.
+         *
+         *     Targets: in production only `https` URLs, and the host must resolve to public addresses only (loopback, private, link-local, multicast, cloud metadata addresses and IPv4-mapped forms of them are refused), checked at registration and again at each delivery on the address the connection is made to. Outside production (`WEBHOOK_ALLOW_PRIVATE_TARGETS`, default true there) local targets such as `http://127.0.0.1:8080/hooks` are allowed.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Deletes the endpoint, its pending deliveries and its attempts log. An attempt already under way may still arrive. A second delete is a 404 (with the same `Idempotency-Key`, the stored 204 is replayed).
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook
+         * @description Changes the URL, the event types, the description, or enables or disables the endpoint, with a JSON Merge Patch (RFC 7396). A new URL is checked as at registration. Enabling clears `disabled_reason`; events sent while it was disabled are not replayed (the change feed has them). Send `If-Match` with the `ETag` you read (412 if it changed) and `Idempotency-Key` to make a retry safe.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret
+         * @description Gives the endpoint a new signing secret, answered once, here. For the next 24 hours every delivery is signed with both the new and the old secret (two signatures in `webhook-signature`), so a receiver keeps verifying while you deploy the new one; then only the new one signs. A second rotation within 24 hours retires the first old secret at once. `If-Match` makes it conditional on the version you read.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Queues a `webhook.test` event for this endpoint only (whatever its `events`), delivered, signed and retried like any other event: use it to check a receiver. Answers 202 at once; the attempts appear in `GET /v1/webhooks/{id}/deliveries`. A disabled endpoint is a 409 `webhook_disabled`.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delivery attempts
+         * @description Every attempt to deliver an event to this endpoint, newest first, a page at a time: the event, its type, the attempt's number, outcome, the status the endpoint answered or why it failed, how long it took, and when the next attempt is due. Kept 30 days.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "todo.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A todo was created.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "todo.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A todo changed (not its completion, list, parent or position): its title, description, due date, priority or labels; also when a label it had was deleted.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "todo.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A todo was completed (with any other change made with it).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoCompleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "todo.uncompleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A completed todo was reopened (with any other change made with it).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoUncompleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "todo.moved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A todo changed list, parent or position (with its parent, when the parent moved to another list; also when the service renumbered a crowded place).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoMoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "todo.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A todo was deleted: by you, or with its list or its parent.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onTodoDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "list.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A list was created.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onListCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "list.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A list was renamed, recoloured, archived, unarchived or moved (its todo counts alone send nothing).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onListUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "list.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A list was deleted (each of its todos sends todo.deleted).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onListDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "label.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A label was created.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onLabelCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "label.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A label was renamed or recoloured.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onLabelUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "label.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A label was deleted (each todo that had it sends todo.updated).
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onLabelDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sent by POST /v1/webhooks/{id}/test to that endpoint only.
+         * @description Signed, delivered and retried as `POST /v1/webhooks` (createWebhook) describes: verify `webhook-signature` on the raw body, answer 2xx within 10 s, drop duplicates by `webhook-id`.
+         */
+        post: operations["onWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
-        Liveness: {
+        /** @description An event about one of the caller's todos. */
+        TodoEvent: {
             /**
-             * @description Always `ok` while the process runs.
+             * @description The event type.
              * @enum {string}
              */
-            status: "ok";
-        };
-        /** @description An RFC 9457 problem details object: the body of every error response. */
-        Problem: {
+            type: "todo.created" | "todo.updated" | "todo.completed" | "todo.uncompleted" | "todo.moved" | "todo.deleted";
             /**
-             * Format: uri-reference
-             * @description A URI reference that identifies the problem type; it resolves to a page of this service that documents it.
-             * @example /problems/validation-failed
+             * Format: date-time
+             * @description When the change was made. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
              */
-            type: string;
-            /**
-             * @description A short summary of the problem type; the same for every occurrence.
-             * @example Request validation failed
-             */
-            title: string;
-            /**
-             * Format: int32
-             * @description The HTTP status code of this response.
-             * @example 422
-             */
-            status: number;
-            /**
-             * @description What went wrong in this occurrence, for a person to read.
-             * @example One or more fields are invalid; see errors.
-             */
-            detail: string;
-            /**
-             * Format: uri-reference
-             * @description The path of the request that failed (cut at 2048 characters).
-             * @example /v1/todos
-             */
-            instance: string;
-            /**
-             * @description A stable machine-readable code; branch on this, not on `title` or `detail`.
-             *
-             *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded.
-             *     - `invalid_if_match` (400): The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
-             *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
-             *     - `not_found` (404): No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.
-             *     - `method_not_allowed` (405): The path exists but does not accept this method; the `Allow` header lists the methods it does accept.
-             *     - `request_timeout` (408): The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry.
-             *     - `conflict` (409): The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
-             *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
-             *     - `limit_reached` (409): The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
-             *     - `export_in_progress` (409): An export of the caller's account (`GET /v1/me/export`) is already running, on this instance or another: one at a time per user. Nothing was read; retry when it has finished.
-             *     - `label_exists` (409): The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
-             *     - `default_list` (409): The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
-             *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
-             *     - `cursor_expired` (410): The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor.
-             *     - `payload_too_large` (413): The request body is larger than the service accepts.
-             *     - `request_header_fields_too_large` (431): The request line and headers together are larger than the server reads (16384 bytes). Nothing was changed; send fewer or shorter headers (a very long cookie or token is the usual cause).
-             *     - `unsupported_media_type` (415): The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH).
-             *     - `validation_failed` (422): The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
-             *     - `idempotency_key_reused` (422): This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
-             *     - `rate_limited` (429): The caller sent too many requests; retry after the number of seconds in `Retry-After`.
-             *     - `internal_error` (500): An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.
-             *     - `service_unavailable` (503): A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`.
-             * @example validation_failed
-             * @enum {string}
-             */
-            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "export_in_progress" | "label_exists" | "default_list" | "precondition_failed" | "cursor_expired" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
-            /**
-             * @description The `X-Request-Id` of the request; quote it when reporting a problem.
-             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
-             */
-            request_id: string;
-            /** @description Present on `validation_failed`: one entry per offending field (at most 100). A batch's problems also name the operation that failed (`operations/2/id`). */
-            errors?: components["schemas"]["FieldError"][];
-        };
-        FieldError: {
-            /**
-             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.
-             * @example body.title
-             */
-            path: string;
-            /**
-             * @description What is wrong with it, for a person to read.
-             * @example Too small: expected string to have >=1 characters
-             */
-            message: string;
-        };
-        Readiness: {
-            /**
-             * @description Always `ready` on a 200.
-             * @enum {string}
-             */
-            status: "ready";
-            /** @description What was checked. */
-            checks: {
+            timestamp: string;
+            data: {
+                object: components["schemas"]["Todo"];
+                /** @description On `.updated`, `.completed`, `.uncompleted` and `.moved`: the earlier values of the fields that changed. */
+                previous_attributes?: {
+                    /**
+                     * Format: uuid
+                     * @description Assigned by the service: a UUIDv7, so ids sort by creation.
+                     * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f
+                     */
+                    id?: string;
+                    /**
+                     * @description What to do (trimmed).
+                     * @example Buy oat milk
+                     */
+                    title?: string;
+                    /**
+                     * @description Free text, or `null`.
+                     * @example The barista kind, two cartons.
+                     */
+                    description?: string | null;
+                    /**
+                     * @description Whether it is done.
+                     * @example false
+                     */
+                    completed?: boolean;
+                    /**
+                     * Format: date-time
+                     * @description Set by the service when `completed` turns true, cleared when it turns false. Read-only.
+                     * @example null
+                     */
+                    completed_at?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description When it is due, in UTC, or `null`.
+                     * @example 2026-12-01T17:00:00.000Z
+                     */
+                    due_at?: string | null;
+                    /**
+                     * @description One of `none`, `low`, `medium`, `high`, `urgent`; sorting by priority follows this order.
+                     * @example high
+                     * @enum {string}
+                     */
+                    priority?: "none" | "low" | "medium" | "high" | "urgent";
+                    /**
+                     * Format: uuid
+                     * @description The list it is in. Its subtasks are always in the same list. Its `id` never changes when it moves.
+                     * @example 019a8f2e-7c41-7b3e-9d5a-2f1c3b4d0001
+                     */
+                    list_id?: string;
+                    /**
+                     * @description The todo it is a subtask of, or `null` for a top-level todo.
+                     * @example null
+                     */
+                    parent_id?: string | null;
+                    /**
+                     * @description Its place among the todos with the same list and parent: an opaque key that sorts bytewise (compare with `<` on the strings or `COLLATE "C"`, never a locale-aware comparison). New todos go to the end. Read-only: change it with `POST /v1/todos/{id}/move`.
+                     * @example a1
+                     */
+                    position?: string;
+                    /**
+                     * @description The caller's labels on it (at most 20), in the order they were given.
+                     * @example []
+                     */
+                    label_ids?: string[];
+                    /**
+                     * Format: int32
+                     * @description How many subtasks it has directly (not counting theirs). A live count: it changes without a new `version`.
+                     * @example 0
+                     */
+                    subtask_count?: number;
+                    /**
+                     * Format: int32
+                     * @description How many of those are not completed. A live count, like `subtask_count`.
+                     * @example 0
+                     */
+                    open_subtask_count?: number;
+                    /**
+                     * Format: date-time
+                     * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    created_at?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    updated_at?: string;
+                    /**
+                     * Format: int32
+                     * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
+                     * @example 1
+                     */
+                    version?: number;
+                };
                 /**
-                 * @description The database answered a query.
-                 * @enum {string}
+                 * Format: int64
+                 * @description The change feed's `seq` of this change: greater for a later change of the caller's objects.
+                 * @example 42
                  */
-                database: "ok";
-                /**
-                 * @description Every migration this build ships has run.
-                 * @enum {string}
-                 */
-                migrations: "ok";
+                change_seq: number;
             };
         };
-        /** @description This OpenAPI 3.1 document. */
-        OpenAPIDocument: {
-            [key: string]: unknown;
-        };
-        /**
-         * @description The user the bearer token belongs to, with their limits and usage.
-         * @example {
-         *       "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
-         *       "email": "ada@example.com",
-         *       "created_at": "2026-11-22T17:30:00.000Z",
-         *       "limits": {
-         *         "todos": 100000,
-         *         "lists": 1000,
-         *         "labels": 500,
-         *         "webhooks": 10,
-         *         "labels_per_todo": 20,
-         *         "subtask_depth": 4
-         *       },
-         *       "usage": {
-         *         "todos": 12,
-         *         "lists": 4,
-         *         "labels": 3
-         *       }
-         *     }
-         */
-        CurrentUser: {
-            /**
-             * Format: uuid
-             * @description The caller's user id: a UUIDv7 this service assigns on the first request with a new token subject (`sub`). It never changes.
-             * @example 019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47
-             */
-            id: string;
-            /**
-             * Format: email
-             * @description The email address from the token's `email` claim, updated whenever a token carries a different one. `null` until a token carries a plausible address; a token without one leaves it unchanged.
-             * @example ada@example.com
-             */
-            email: string | null;
-            /**
-             * Format: date-time
-             * @description When the caller first used this API: RFC 3339, UTC.
-             * @example 2026-11-22T17:30:00.000Z
-             */
-            created_at: string;
-            limits: components["schemas"]["Limits"];
-            usage: components["schemas"]["Usage"];
-        };
-        /** @description The per-user quotas of this service (its operator sets the first four) and the API's fixed limits. */
-        Limits: {
-            /**
-             * Format: int32
-             * @description The most todos one user may have. Creating one more is a 409 `limit_reached`.
-             * @example 100000
-             */
-            todos: number;
-            /**
-             * Format: int32
-             * @description The most lists one user may have, the default list and archived lists included. Creating one more is a 409 `limit_reached`.
-             * @example 1000
-             */
-            lists: number;
-            /**
-             * Format: int32
-             * @description The most labels one user may have. Creating one more is a 409 `limit_reached`.
-             * @example 500
-             */
-            labels: number;
-            /**
-             * Format: int32
-             * @description The most webhooks one user may have (it applies when webhooks arrive).
-             * @example 10
-             */
-            webhooks: number;
-            /**
-             * Format: int32
-             * @description The most labels on one todo: fixed by the API.
-             * @example 20
-             */
-            labels_per_todo: number;
-            /**
-             * Format: int32
-             * @description The most levels of subtasks under a todo: fixed by the API.
-             * @example 4
-             */
-            subtask_depth: number;
-        };
-        /** @description What the caller uses of each quota that applies today: compare with `limits`. */
-        Usage: {
-            /**
-             * Format: int32
-             * @description How many todos the caller has now.
-             * @example 12
-             */
-            todos: number;
-            /**
-             * Format: int32
-             * @description How many lists the caller has now, the default list and archived lists included.
-             * @example 4
-             */
-            lists: number;
-            /**
-             * Format: int32
-             * @description How many labels the caller has now.
-             * @example 3
-             */
-            labels: number;
-        };
-        /**
-         * @description Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.
-         * @example {
-         *       "format": "todo-api-export",
-         *       "format_version": 1,
-         *       "exported_at": "2026-12-01T18:00:00.000Z",
-         *       "user": {
-         *         "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
-         *         "email": "ada@example.com",
-         *         "created_at": "2026-11-22T17:30:00.000Z",
-         *         "limits": {
-         *           "todos": 100000,
-         *           "lists": 1000,
-         *           "labels": 500,
-         *           "webhooks": 10,
-         *           "labels_per_todo": 20,
-         *           "subtask_depth": 4
-         *         },
-         *         "usage": {
-         *           "todos": 12,
-         *           "lists": 4,
-         *           "labels": 3
-         *         }
-         *       },
-         *       "lists": [
-         *         {
-         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
-         *           "name": "Inbox",
-         *           "color": null,
-         *           "position": "a0",
-         *           "is_default": true,
-         *           "archived": false,
-         *           "todo_count": 1,
-         *           "open_todo_count": 1,
-         *           "created_at": "2026-11-22T17:30:00.000Z",
-         *           "updated_at": "2026-11-22T17:30:00.000Z",
-         *           "version": 1
-         *         }
-         *       ],
-         *       "labels": [
-         *         {
-         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51",
-         *           "name": "errands",
-         *           "color": "#1e90ff",
-         *           "created_at": "2026-11-22T17:31:00.000Z",
-         *           "updated_at": "2026-11-22T17:31:00.000Z",
-         *           "version": 1
-         *         }
-         *       ],
-         *       "todos": [
-         *         {
-         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e52",
-         *           "title": "Buy oat milk",
-         *           "description": null,
-         *           "completed": false,
-         *           "completed_at": null,
-         *           "due_at": "2026-12-02T17:00:00.000Z",
-         *           "priority": "high",
-         *           "list_id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
-         *           "parent_id": null,
-         *           "position": "a1",
-         *           "label_ids": [
-         *             "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51"
-         *           ],
-         *           "subtask_count": 0,
-         *           "open_subtask_count": 0,
-         *           "created_at": "2026-11-22T17:32:00.000Z",
-         *           "updated_at": "2026-11-22T17:32:00.000Z",
-         *           "version": 1
-         *         }
-         *       ]
-         *     }
-         */
-        AccountExport: {
-            /**
-             * @description Always `todo-api-export`: what this document is.
-             * @enum {string}
-             */
-            format: "todo-api-export";
-            /**
-             * @description The version of this format: `1`. A later version may add fields and arrays (a reader ignores what it does not know); one that changes the meaning of a field gets a new number.
-             * @enum {number}
-             */
-            format_version: 1;
-            /**
-             * Format: date-time
-             * @description The moment of the snapshot every array was read from (RFC 3339, UTC): the document shows the account exactly as it was then.
-             * @example 2026-12-01T18:00:00.000Z
-             */
-            exported_at: string;
-            user: components["schemas"]["CurrentUser"] & unknown;
-            /** @description Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`. */
-            lists: components["schemas"]["List"][];
-            /** @description Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`. */
-            labels: components["schemas"]["Label"][];
-            /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
-            todos: components["schemas"]["Todo"][];
-        };
-        /**
-         * @description A list of todos. It belongs to the user who created it and is visible to no one else. Its counts come with it: they are kept up to date by the database, not counted per request.
-         * @example {
-         *       "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
-         *       "name": "Groceries",
-         *       "color": "#2e8b57",
-         *       "position": "a3",
-         *       "is_default": false,
-         *       "archived": false,
-         *       "todo_count": 12,
-         *       "open_todo_count": 5,
-         *       "created_at": "2026-11-22T09:30:00.000Z",
-         *       "updated_at": "2026-11-22T09:30:00.000Z",
-         *       "version": 1
-         *     }
-         */
-        List: {
-            /**
-             * Format: uuid
-             * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
-             * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
-             */
-            id: string;
-            /**
-             * @description The name (trimmed).
-             * @example Groceries
-             */
-            name: string;
-            /**
-             * @description A colour as `#rrggbb` in lower case, or `null`.
-             * @example #2e8b57
-             */
-            color: string | null;
-            /**
-             * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
-             * @example a3
-             */
-            position: string;
-            /**
-             * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
-             * @example false
-             */
-            is_default: boolean;
-            /**
-             * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
-             * @example false
-             */
-            archived: boolean;
-            /**
-             * Format: int32
-             * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
-             * @example 12
-             */
-            todo_count: number;
-            /**
-             * Format: int32
-             * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
-             * @example 5
-             */
-            open_todo_count: number;
-            /**
-             * Format: date-time
-             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            updated_at: string;
-            /**
-             * Format: int32
-             * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
-             * @example 1
-             */
-            version: number;
-        };
-        /**
-         * @description A label. It belongs to the user who created it and is visible to no one else.
-         * @example {
-         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
-         *       "name": "Work",
-         *       "color": "#1e90ff",
-         *       "created_at": "2026-11-22T09:30:00.000Z",
-         *       "updated_at": "2026-11-22T09:30:00.000Z",
-         *       "version": 1
-         *     }
-         */
-        Label: {
-            /**
-             * Format: uuid
-             * @description Assigned by the service: a UUIDv7, so ids sort by creation.
-             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
-             */
-            id: string;
-            /**
-             * @description The name (trimmed), unique per user ignoring case.
-             * @example Work
-             */
-            name: string;
-            /**
-             * @description A colour as `#rrggbb` in lower case, or `null`.
-             * @example #1e90ff
-             */
-            color: string | null;
-            /**
-             * Format: date-time
-             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
-             * @example 2026-11-22T09:30:00.000Z
-             */
-            updated_at: string;
-            /**
-             * Format: int32
-             * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
-             * @example 1
-             */
-            version: number;
-        };
-        /** @description A todo. It belongs to the user who created it and is visible to no one else. */
+        /** @description The todo as `GET` returned it just after the change (for a `.deleted` event, as it was when deleted). */
         Todo: {
             /**
              * Format: uuid
@@ -1017,10 +1077,688 @@ export interface components {
              */
             version: number;
         };
+        /** @description An event about one of the caller's lists. */
+        ListEvent: {
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "list.created" | "list.updated" | "list.deleted";
+            /**
+             * Format: date-time
+             * @description When the change was made. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            timestamp: string;
+            data: {
+                object: components["schemas"]["List"];
+                /** @description On `.updated`, `.completed`, `.uncompleted` and `.moved`: the earlier values of the fields that changed. */
+                previous_attributes?: {
+                    /**
+                     * Format: uuid
+                     * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
+                     * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+                     */
+                    id?: string;
+                    /**
+                     * @description The name (trimmed).
+                     * @example Groceries
+                     */
+                    name?: string;
+                    /**
+                     * @description A colour as `#rrggbb` in lower case, or `null`.
+                     * @example #2e8b57
+                     */
+                    color?: string | null;
+                    /**
+                     * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
+                     * @example a3
+                     */
+                    position?: string;
+                    /**
+                     * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
+                     * @example false
+                     */
+                    is_default?: boolean;
+                    /**
+                     * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
+                     * @example false
+                     */
+                    archived?: boolean;
+                    /**
+                     * Format: int32
+                     * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
+                     * @example 12
+                     */
+                    todo_count?: number;
+                    /**
+                     * Format: int32
+                     * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
+                     * @example 5
+                     */
+                    open_todo_count?: number;
+                    /**
+                     * Format: date-time
+                     * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    created_at?: string;
+                    /**
+                     * Format: date-time
+                     * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    updated_at?: string;
+                    /**
+                     * Format: int32
+                     * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
+                     * @example 1
+                     */
+                    version?: number;
+                };
+                /**
+                 * Format: int64
+                 * @description The change feed's `seq` of this change: greater for a later change of the caller's objects.
+                 * @example 42
+                 */
+                change_seq: number;
+            };
+        };
+        /**
+         * @description The list as `GET` returned it just after the change (for a `.deleted` event, as it was when deleted).
+         * @example {
+         *       "id": "019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b",
+         *       "name": "Groceries",
+         *       "color": "#2e8b57",
+         *       "position": "a3",
+         *       "is_default": false,
+         *       "archived": false,
+         *       "todo_count": 12,
+         *       "open_todo_count": 5,
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        List: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7, so ids sort by creation. Read-only.
+             * @example 019a8f31-4c5d-7e6f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+            /**
+             * @description The name (trimmed).
+             * @example Groceries
+             */
+            name: string;
+            /**
+             * @description A colour as `#rrggbb` in lower case, or `null`.
+             * @example #2e8b57
+             */
+            color: string | null;
+            /**
+             * @description Where the list stands among the caller's lists: an opaque key that sorts bytewise (compare with `<` on the raw characters, never with locale-aware collation). `GET /v1/lists` returns lists in this order. Read-only: change it with `POST /v1/lists/{id}/move`. A new list goes to the end.
+             * @example a3
+             */
+            position: string;
+            /**
+             * @description Whether this is the caller's default list (exactly one, named "Inbox" until renamed), where todos without a `list_id` go. It cannot be deleted or archived. Read-only.
+             * @example false
+             */
+            is_default: boolean;
+            /**
+             * @description Archived lists are left out of `GET /v1/lists` unless it asks for `archived=true`.
+             * @example false
+             */
+            archived: boolean;
+            /**
+             * Format: int32
+             * @description How many todos are in the list, subtasks included: a live count kept by the database, which changes as todos are added, moved or deleted without changing the list's `version` or `ETag`. Read-only.
+             * @example 12
+             */
+            todo_count: number;
+            /**
+             * Format: int32
+             * @description How many of those are not completed: live like `todo_count`, and it changes without changing the list's `version` or `ETag`. Read-only.
+             * @example 5
+             */
+            open_todo_count: number;
+            /**
+             * Format: date-time
+             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its own fields (`name`, `color`, `archived`, `position`) last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Starts at 1 and grows by one with every change of the list's own fields (`name`, `color`, `archived`, `position`); the `ETag` is derived from it. The counts are not part of it. Read-only.
+             * @example 1
+             */
+            version: number;
+        };
+        /** @description An event about one of the caller's labels. */
+        LabelEvent: {
+            /**
+             * @description The event type.
+             * @enum {string}
+             */
+            type: "label.created" | "label.updated" | "label.deleted";
+            /**
+             * Format: date-time
+             * @description When the change was made. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            timestamp: string;
+            data: {
+                object: components["schemas"]["Label"];
+                /** @description On `.updated`, `.completed`, `.uncompleted` and `.moved`: the earlier values of the fields that changed. */
+                previous_attributes?: {
+                    /**
+                     * Format: uuid
+                     * @description Assigned by the service: a UUIDv7, so ids sort by creation.
+                     * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+                     */
+                    id?: string;
+                    /**
+                     * @description The name (trimmed), unique per user ignoring case.
+                     * @example Work
+                     */
+                    name?: string;
+                    /**
+                     * @description A colour as `#rrggbb` in lower case, or `null`.
+                     * @example #1e90ff
+                     */
+                    color?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    created_at?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+                     * @example 2026-11-22T09:30:00.000Z
+                     */
+                    updated_at?: string;
+                    /**
+                     * Format: int32
+                     * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
+                     * @example 1
+                     */
+                    version?: number;
+                };
+                /**
+                 * Format: int64
+                 * @description The change feed's `seq` of this change: greater for a later change of the caller's objects.
+                 * @example 42
+                 */
+                change_seq: number;
+            };
+        };
+        /**
+         * @description The label as `GET` returned it just after the change (for a `.deleted` event, as it was when deleted).
+         * @example {
+         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a",
+         *       "name": "Work",
+         *       "color": "#1e90ff",
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        Label: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7, so ids sort by creation.
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1a
+             */
+            id: string;
+            /**
+             * @description The name (trimmed), unique per user ignoring case.
+             * @example Work
+             */
+            name: string;
+            /**
+             * @description A colour as `#rrggbb` in lower case, or `null`.
+             * @example #1e90ff
+             */
+            color: string | null;
+            /**
+             * Format: date-time
+             * @description When it was created. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Starts at 1 and grows by one with every change; the `ETag` is derived from it. Read-only.
+             * @example 1
+             */
+            version: number;
+        };
+        /** @description Sent by `POST /v1/webhooks/{id}/test`, to that endpoint only. */
+        TestEvent: {
+            /** @enum {string} */
+            type: "webhook.test";
+            /**
+             * Format: date-time
+             * @description When the test was asked for. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            timestamp: string;
+            data: {
+                object: components["schemas"]["Webhook"];
+            };
+        };
+        /**
+         * @description The endpoint being tested.
+         * @example {
+         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b",
+         *       "url": "https://example.com/hooks/todos",
+         *       "events": [
+         *         "todo.created",
+         *         "todo.completed"
+         *       ],
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "description": "Sync to our CRM",
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1
+         *     }
+         */
+        Webhook: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7.
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b
+             */
+            id: string;
+            /**
+             * @description Where events are POSTed.
+             * @example https://example.com/hooks/todos
+             */
+            url: string;
+            /**
+             * @description The event types sent to it, or `["*"]`.
+             * @example [
+             *       "todo.created",
+             *       "todo.completed"
+             *     ]
+             */
+            events: string[];
+            /**
+             * @description Whether events are sent to it. The service sets it to `false` after a `410 Gone` or 3 days of failed deliveries.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why it is disabled (by you, a 410, or 3 days of failures); `null` while enabled.
+             * @example null
+             */
+            disabled_reason: string | null;
+            /**
+             * @description Your note, or `null`.
+             * @example Sync to our CRM
+             */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @description When it was registered. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Grows by one with every change (yours, a rotation, or a disable by the service); the `ETag` is derived from it. Read-only.
+             * @example 1
+             */
+            version: number;
+        };
+        Liveness: {
+            /**
+             * @description Always `ok` while the process runs.
+             * @enum {string}
+             */
+            status: "ok";
+        };
+        /** @description An RFC 9457 problem details object: the body of every error response. */
+        Problem: {
+            /**
+             * Format: uri-reference
+             * @description A URI reference that identifies the problem type; it resolves to a page of this service that documents it.
+             * @example /problems/validation-failed
+             */
+            type: string;
+            /**
+             * @description A short summary of the problem type; the same for every occurrence.
+             * @example Request validation failed
+             */
+            title: string;
+            /**
+             * Format: int32
+             * @description The HTTP status code of this response.
+             * @example 422
+             */
+            status: number;
+            /**
+             * @description What went wrong in this occurrence, for a person to read.
+             * @example One or more fields are invalid; see errors.
+             */
+            detail: string;
+            /**
+             * Format: uri-reference
+             * @description The path of the request that failed (cut at 2048 characters).
+             * @example /v1/todos
+             */
+            instance: string;
+            /**
+             * @description A stable machine-readable code; branch on this, not on `title` or `detail`.
+             *
+             *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded.
+             *     - `invalid_if_match` (400): The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
+             *     - `not_found` (404): No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.
+             *     - `method_not_allowed` (405): The path exists but does not accept this method; the `Allow` header lists the methods it does accept.
+             *     - `request_timeout` (408): The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry.
+             *     - `conflict` (409): The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use` (409): A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached` (409): The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
+             *     - `export_in_progress` (409): An export of the caller's account (`GET /v1/me/export`) is already running, on this instance or another: one at a time per user. Nothing was read; retry when it has finished.
+             *     - `label_exists` (409): The caller already has a label with this name, ignoring case (`Work` and `work` are the same label name). Nothing was changed: use the existing label, or choose another name.
+             *     - `webhook_disabled` (409): The endpoint is disabled (`enabled: false`; `disabled_reason` says why: by you, after a 410 Gone, or after 3 days of failed deliveries), so nothing is sent to it. Nothing was changed: enable it with `PATCH` `{ "enabled": true }`, then retry.
+             *     - `default_list` (409): The default list (`is_default: true`, the "Inbox" every user has) cannot be deleted or archived: new todos without a `list_id` go there. Nothing was changed: rename it if you like, or delete or archive another list.
+             *     - `precondition_failed` (412): The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed.
+             *     - `cursor_expired` (410): The change feed cursor is older than the deletions the service still keeps (`CHANGES_RETENTION_DAYS`, 30 days by default): following it could miss a deletion. Start over: take `GET /v1/changes/latest`, list everything again, then follow the feed from that cursor.
+             *     - `payload_too_large` (413): The request body is larger than the service accepts.
+             *     - `request_header_fields_too_large` (431): The request line and headers together are larger than the server reads (16384 bytes). Nothing was changed; send fewer or shorter headers (a very long cookie or token is the usual cause).
+             *     - `unsupported_media_type` (415): The request body must be sent as `application/json` (or `application/merge-patch+json` for PATCH).
+             *     - `validation_failed` (422): The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused` (422): This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             *     - `rate_limited` (429): The caller sent too many requests; retry after the number of seconds in `Retry-After`.
+             *     - `internal_error` (500): An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.
+             *     - `service_unavailable` (503): A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`.
+             * @example validation_failed
+             * @enum {string}
+             */
+            code: "bad_request" | "invalid_if_match" | "unauthorized" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "idempotency_key_in_use" | "limit_reached" | "export_in_progress" | "label_exists" | "webhook_disabled" | "default_list" | "precondition_failed" | "cursor_expired" | "payload_too_large" | "request_header_fields_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable";
+            /**
+             * @description The `X-Request-Id` of the request; quote it when reporting a problem.
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            request_id: string;
+            /** @description Present on `validation_failed`: one entry per offending field (at most 100). A batch's problems also name the operation that failed (`operations/2/id`). */
+            errors?: components["schemas"]["FieldError"][];
+        };
+        FieldError: {
+            /**
+             * @description Where the offending value is: `body.<field>`, `query.<name>`, `header.<name>` or `path.<name>`; in a batch (`POST /v1/batch`), a place in its body such as `operations/3/data/title`.
+             * @example body.title
+             */
+            path: string;
+            /**
+             * @description What is wrong with it, for a person to read.
+             * @example Too small: expected string to have >=1 characters
+             */
+            message: string;
+        };
+        Readiness: {
+            /**
+             * @description Always `ready` on a 200.
+             * @enum {string}
+             */
+            status: "ready";
+            /** @description What was checked. */
+            checks: {
+                /**
+                 * @description The database answered a query.
+                 * @enum {string}
+                 */
+                database: "ok";
+                /**
+                 * @description Every migration this build ships has run.
+                 * @enum {string}
+                 */
+                migrations: "ok";
+            };
+        };
+        /** @description This OpenAPI 3.1 document. */
+        OpenAPIDocument: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description The user the bearer token belongs to, with their limits and usage.
+         * @example {
+         *       "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
+         *       "email": "ada@example.com",
+         *       "created_at": "2026-11-22T17:30:00.000Z",
+         *       "limits": {
+         *         "todos": 100000,
+         *         "lists": 1000,
+         *         "labels": 500,
+         *         "webhooks": 10,
+         *         "labels_per_todo": 20,
+         *         "subtask_depth": 4
+         *       },
+         *       "usage": {
+         *         "todos": 12,
+         *         "lists": 4,
+         *         "labels": 3,
+         *         "webhooks": 1
+         *       }
+         *     }
+         */
+        CurrentUser: {
+            /**
+             * Format: uuid
+             * @description The caller's user id: a UUIDv7 this service assigns on the first request with a new token subject (`sub`). It never changes.
+             * @example 019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47
+             */
+            id: string;
+            /**
+             * Format: email
+             * @description The email address from the token's `email` claim, updated whenever a token carries a different one. `null` until a token carries a plausible address; a token without one leaves it unchanged.
+             * @example ada@example.com
+             */
+            email: string | null;
+            /**
+             * Format: date-time
+             * @description When the caller first used this API: RFC 3339, UTC.
+             * @example 2026-11-22T17:30:00.000Z
+             */
+            created_at: string;
+            limits: components["schemas"]["Limits"];
+            usage: components["schemas"]["Usage"];
+        };
+        /** @description The per-user quotas of this service (its operator sets the first four) and the API's fixed limits. */
+        Limits: {
+            /**
+             * Format: int32
+             * @description The most todos one user may have. Creating one more is a 409 `limit_reached`.
+             * @example 100000
+             */
+            todos: number;
+            /**
+             * Format: int32
+             * @description The most lists one user may have, the default list and archived lists included. Creating one more is a 409 `limit_reached`.
+             * @example 1000
+             */
+            lists: number;
+            /**
+             * Format: int32
+             * @description The most labels one user may have. Creating one more is a 409 `limit_reached`.
+             * @example 500
+             */
+            labels: number;
+            /**
+             * Format: int32
+             * @description The most webhook endpoints one user may have. Registering one more is a 409 `limit_reached`.
+             * @example 10
+             */
+            webhooks: number;
+            /**
+             * Format: int32
+             * @description The most labels on one todo: fixed by the API.
+             * @example 20
+             */
+            labels_per_todo: number;
+            /**
+             * Format: int32
+             * @description The most levels of subtasks under a todo: fixed by the API.
+             * @example 4
+             */
+            subtask_depth: number;
+        };
+        /** @description What the caller uses of each quota: compare with `limits`. */
+        Usage: {
+            /**
+             * Format: int32
+             * @description How many todos the caller has now.
+             * @example 12
+             */
+            todos: number;
+            /**
+             * Format: int32
+             * @description How many lists the caller has now, the default list and archived lists included.
+             * @example 4
+             */
+            lists: number;
+            /**
+             * Format: int32
+             * @description How many labels the caller has now.
+             * @example 3
+             */
+            labels: number;
+            /**
+             * Format: int32
+             * @description How many webhook endpoints the caller has now.
+             * @example 1
+             */
+            webhooks: number;
+        };
+        /**
+         * @description Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.
+         * @example {
+         *       "format": "todo-api-export",
+         *       "format_version": 1,
+         *       "exported_at": "2026-12-01T18:00:00.000Z",
+         *       "user": {
+         *         "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47",
+         *         "email": "ada@example.com",
+         *         "created_at": "2026-11-22T17:30:00.000Z",
+         *         "limits": {
+         *           "todos": 100000,
+         *           "lists": 1000,
+         *           "labels": 500,
+         *           "webhooks": 10,
+         *           "labels_per_todo": 20,
+         *           "subtask_depth": 4
+         *         },
+         *         "usage": {
+         *           "todos": 12,
+         *           "lists": 4,
+         *           "labels": 3,
+         *           "webhooks": 1
+         *         }
+         *       },
+         *       "lists": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
+         *           "name": "Inbox",
+         *           "color": null,
+         *           "position": "a0",
+         *           "is_default": true,
+         *           "archived": false,
+         *           "todo_count": 1,
+         *           "open_todo_count": 1,
+         *           "created_at": "2026-11-22T17:30:00.000Z",
+         *           "updated_at": "2026-11-22T17:30:00.000Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "labels": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51",
+         *           "name": "errands",
+         *           "color": "#1e90ff",
+         *           "created_at": "2026-11-22T17:31:00.000Z",
+         *           "updated_at": "2026-11-22T17:31:00.000Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "todos": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e52",
+         *           "title": "Buy oat milk",
+         *           "description": null,
+         *           "completed": false,
+         *           "completed_at": null,
+         *           "due_at": "2026-12-02T17:00:00.000Z",
+         *           "priority": "high",
+         *           "list_id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e50",
+         *           "parent_id": null,
+         *           "position": "a1",
+         *           "label_ids": [
+         *             "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e51"
+         *           ],
+         *           "subtask_count": 0,
+         *           "open_subtask_count": 0,
+         *           "created_at": "2026-11-22T17:32:00.000Z",
+         *           "updated_at": "2026-11-22T17:32:00.000Z",
+         *           "version": 1
+         *         }
+         *       ]
+         *     }
+         */
+        AccountExport: {
+            /**
+             * @description Always `todo-api-export`: what this document is.
+             * @enum {string}
+             */
+            format: "todo-api-export";
+            /**
+             * @description The version of this format: `1`. A later version may add fields and arrays (a reader ignores what it does not know); one that changes the meaning of a field gets a new number.
+             * @enum {number}
+             */
+            format_version: 1;
+            /**
+             * Format: date-time
+             * @description The moment of the snapshot every array was read from (RFC 3339, UTC): the document shows the account exactly as it was then.
+             * @example 2026-12-01T18:00:00.000Z
+             */
+            exported_at: string;
+            user: components["schemas"]["CurrentUser"] & unknown;
+            /** @description Every list of the caller, archived ones and the default list included, each as `GET /v1/lists/{id}` returns it; newest first. At most `limits.lists`. */
+            lists: (components["schemas"]["List"] & unknown)[];
+            /** @description Every label of the caller, each as `GET /v1/labels/{id}` returns it; newest first. At most `limits.labels`. */
+            labels: (components["schemas"]["Label"] & unknown)[];
+            /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
+            todos: (components["schemas"]["Todo"] & unknown)[];
+        };
         /** @description A page of todos. */
         TodoList: {
             /** @description One page of todos, in the requested order. */
-            data: components["schemas"]["Todo"][];
+            data: (components["schemas"]["Todo"] & unknown)[];
             /**
              * @description Pass as `cursor` to get the next page (with the same filters and sort); `null` on the last page.
              * @example eyJrIjoiMjAyNi0xMS0yMiAwOTozMDowMCswMCIsImkiOiIwMTlhOGYyZSJ9.c2ln
@@ -1173,7 +1911,7 @@ export interface components {
         /** @description A page of labels. */
         LabelList: {
             /** @description One page of labels, by name ignoring case, ties by id. */
-            data: components["schemas"]["Label"][];
+            data: (components["schemas"]["Label"] & unknown)[];
             /**
              * @description Pass as `cursor` to get the next page; `null` on the last page.
              * @example WyJ3b3JrIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFhIl0.c2ln
@@ -1221,7 +1959,7 @@ export interface components {
         /** @description A page of lists. */
         ListPage: {
             /** @description One page of lists, in `position` order (ties by id). */
-            data: components["schemas"]["List"][];
+            data: (components["schemas"]["List"] & unknown)[];
             /**
              * @description Pass as `cursor` (with the same `archived`) to get the next page; `null` on the last page.
              * @example WyJhMyIsIjAxOWE4ZjMxLTRjNWQtN2U2Zi04YTliLTBjMWQyZTNmNGE1YiJd.c2ln
@@ -1379,7 +2117,7 @@ export interface components {
              */
             changed_at: string;
             /** @description The todo as `GET /v1/todos/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
-            data: components["schemas"]["Todo"] | null;
+            data: (components["schemas"]["Todo"] & unknown) | null;
         };
         /** @description A change of one of the caller's lists. */
         ListChange: {
@@ -1419,7 +2157,7 @@ export interface components {
              */
             changed_at: string;
             /** @description The list as `GET /v1/lists/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
-            data: components["schemas"]["List"] | null;
+            data: (components["schemas"]["List"] & unknown) | null;
         };
         /** @description A change of one of the caller's labels. */
         LabelChange: {
@@ -1459,7 +2197,7 @@ export interface components {
              */
             changed_at: string;
             /** @description The label as `GET /v1/labels/{id}` returns it now (at the time of this read, not of the change), or `null` when it was deleted. */
-            data: components["schemas"]["Label"] | null;
+            data: (components["schemas"]["Label"] & unknown) | null;
         };
         /**
          * @description "Now" in the caller's change feed.
@@ -1489,7 +2227,7 @@ export interface components {
              */
             status: 200 | 201 | 204;
             /** @description The object as the single operation returns it (a Todo, List or Label, by the operation's `type`), or `null` for a delete. */
-            data: components["schemas"]["Todo"] | components["schemas"]["List"] | components["schemas"]["Label"] | null;
+            data: (components["schemas"]["Todo"] & unknown) | (components["schemas"]["List"] & unknown) | (components["schemas"]["Label"] & unknown) | null;
             /**
              * @description The object's `ETag` after the operation (`"<version>"`), for `If-Match` later; `null` for a delete.
              * @example "1"
@@ -1940,6 +2678,258 @@ export interface components {
              * @example "1"
              */
             if_match?: string;
+        };
+        /** @description A page of webhooks. */
+        WebhookList: {
+            /** @description One page of webhooks, in the order they were registered. */
+            data: (components["schemas"]["Webhook"] & unknown)[];
+            /**
+             * @description Pass as `cursor` for the next page; `null` on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * @description A webhook with its signing secret: the answer of create and rotate-secret only.
+         * @example {
+         *       "id": "019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b",
+         *       "url": "https://example.com/hooks/todos",
+         *       "events": [
+         *         "todo.created",
+         *         "todo.completed"
+         *       ],
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "description": "Sync to our CRM",
+         *       "created_at": "2026-11-22T09:30:00.000Z",
+         *       "updated_at": "2026-11-22T09:30:00.000Z",
+         *       "version": 1,
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        WebhookWithSecret: {
+            /**
+             * Format: uuid
+             * @description Assigned by the service: a UUIDv7.
+             * @example 019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b
+             */
+            id: string;
+            /**
+             * @description Where events are POSTed.
+             * @example https://example.com/hooks/todos
+             */
+            url: string;
+            /**
+             * @description The event types sent to it, or `["*"]`.
+             * @example [
+             *       "todo.created",
+             *       "todo.completed"
+             *     ]
+             */
+            events: string[];
+            /**
+             * @description Whether events are sent to it. The service sets it to `false` after a `410 Gone` or 3 days of failed deliveries.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why it is disabled (by you, a 410, or 3 days of failures); `null` while enabled.
+             * @example null
+             */
+            disabled_reason: string | null;
+            /**
+             * @description Your note, or `null`.
+             * @example Sync to our CRM
+             */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @description When it was registered. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed. Read-only. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Grows by one with every change (yours, a rotation, or a disable by the service); the `ETag` is derived from it. Read-only.
+             * @example 1
+             */
+            version: number;
+            /**
+             * @description The signing secret (`whsec_` and base64): store it now, it is never shown again (rotate it to get a new one). Verify each delivery's `webhook-signature` with it.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /**
+         * @description A new endpoint: `url` and `events` are required. Any other field, including the read-only ones and `secret`, is a 422.
+         * @example {
+         *       "url": "https://example.com/hooks/todos",
+         *       "events": [
+         *         "todo.created",
+         *         "todo.completed"
+         *       ],
+         *       "description": "Sync to our CRM"
+         *     }
+         */
+        WebhookCreate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed: an absolute `http` or `https` URL, at most 2048 characters, with no user name, password, `#fragment`, NUL character or unpaired surrogate. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
+             * @example https://example.com/hooks/todos
+             */
+            url: string;
+            /**
+             * @description The event types sent to this endpoint (each once), or `["*"]` for all of them, including types added later: `todo.created`, `todo.updated`, `todo.completed`, `todo.uncompleted`, `todo.moved`, `todo.deleted`, `list.created`, `list.updated`, `list.deleted`, `label.created`, `label.updated`, `label.deleted`.
+             * @example [
+             *       "todo.created",
+             *       "todo.completed"
+             *     ]
+             */
+            events: ("todo.created" | "todo.updated" | "todo.completed" | "todo.uncompleted" | "todo.moved" | "todo.deleted" | "list.created" | "list.updated" | "list.deleted" | "label.created" | "label.updated" | "label.deleted" | "*")[];
+            /**
+             * @description A note for you, at most 500 characters (no NUL characters or unpaired surrogates), or `null`.
+             * @example Sync to our CRM
+             */
+            description?: string | null;
+            /** @description Default `true`. */
+            enabled?: boolean;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396): a field left out is unchanged; `null` clears `description` (a 422 elsewhere). A patch that changes nothing does not change `version`.
+         * @example {
+         *       "events": [
+         *         "*"
+         *       ],
+         *       "enabled": true
+         *     }
+         */
+        WebhookPatch: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed: an absolute `http` or `https` URL, at most 2048 characters, with no user name, password, `#fragment`, NUL character or unpaired surrogate. In production it must be `https` and its host must resolve to public addresses only (see Webhooks in the API description).
+             * @example https://example.com/hooks/todos
+             */
+            url?: string;
+            /**
+             * @description The event types sent to this endpoint (each once), or `["*"]` for all of them, including types added later: `todo.created`, `todo.updated`, `todo.completed`, `todo.uncompleted`, `todo.moved`, `todo.deleted`, `list.created`, `list.updated`, `list.deleted`, `label.created`, `label.updated`, `label.deleted`.
+             * @example [
+             *       "todo.created",
+             *       "todo.completed"
+             *     ]
+             */
+            events?: ("todo.created" | "todo.updated" | "todo.completed" | "todo.uncompleted" | "todo.moved" | "todo.deleted" | "list.created" | "list.updated" | "list.deleted" | "label.created" | "label.updated" | "label.deleted" | "*")[];
+            /**
+             * @description A note for you, at most 500 characters (no NUL characters or unpaired surrogates), or `null`.
+             * @example Sync to our CRM
+             */
+            description?: string | null;
+            /** @description `true` enables a disabled endpoint (clearing `disabled_reason`); `false` disables it and ends the deliveries still pending for it. */
+            enabled?: boolean;
+        };
+        /** @description A `webhook.test` event was queued for this endpoint; its attempts appear in `GET /v1/webhooks/{id}/deliveries`. */
+        WebhookTestResult: {
+            /**
+             * Format: uuid
+             * @description The `webhook-id` the test event will carry.
+             * @example 019a8f30-ffff-7000-8000-000000000002
+             */
+            event_id: string;
+            /**
+             * @description Always `webhook.test`.
+             * @enum {string}
+             */
+            type: "webhook.test";
+        };
+        /** @description A page of delivery attempts. */
+        WebhookAttemptList: {
+            /** @description One page of attempts, newest first. */
+            data: components["schemas"]["WebhookAttempt"][];
+            /**
+             * @description Pass as `cursor` for the next (older) page; `null` on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * @description One attempt to deliver an event to the endpoint.
+         * @example {
+         *       "id": "019a8f31-0000-7000-8000-000000000001",
+         *       "event_id": "019a8f30-ffff-7000-8000-000000000002",
+         *       "event_type": "todo.completed",
+         *       "attempt": 2,
+         *       "status": "failed",
+         *       "response_status": 503,
+         *       "error": "the endpoint answered 503",
+         *       "duration_ms": 41,
+         *       "next_attempt_at": "2026-11-22T09:31:05.000Z",
+         *       "created_at": "2026-11-22T09:30:05.000Z"
+         *     }
+         */
+        WebhookAttempt: {
+            /**
+             * Format: uuid
+             * @description The attempt's id.
+             * @example 019a8f31-0000-7000-8000-000000000001
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The event (the `webhook-id` header sent).
+             * @example 019a8f30-ffff-7000-8000-000000000002
+             */
+            event_id: string;
+            /**
+             * @description The event's type.
+             * @example todo.completed
+             */
+            event_type: string;
+            /**
+             * Format: int32
+             * @description 1 for the first attempt of this event to this endpoint.
+             * @example 2
+             */
+            attempt: number;
+            /**
+             * @description `succeeded`: the endpoint answered 2xx.
+             * @example failed
+             * @enum {string}
+             */
+            status: "succeeded" | "failed";
+            /**
+             * Format: int32
+             * @description The HTTP status the endpoint answered, or `null` when it gave none (timeout, refused).
+             * @example 503
+             */
+            response_status: number | null;
+            /**
+             * @description Why it failed, for a person to read; `null` on success.
+             * @example the endpoint answered 503
+             */
+            error: string | null;
+            /**
+             * Format: int32
+             * @description How long the attempt took.
+             * @example 41
+             */
+            duration_ms: number;
+            /**
+             * Format: date-time
+             * @description When the event will be sent again, or `null` when this attempt was the last. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:31:05.000Z
+             */
+            next_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the attempt was made. RFC 3339, UTC, with `Z`.
+             * @example 2026-11-22T09:30:05.000Z
+             */
+            created_at: string;
         };
     };
     responses: never;
@@ -3878,7 +4868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Todo"];
+                    "application/json": components["schemas"]["Todo"] & unknown;
                 };
             };
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
@@ -4338,7 +5328,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Todo"];
+                    "application/json": components["schemas"]["Todo"] & unknown;
                 };
             };
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
@@ -5234,7 +6224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Todo"];
+                    "application/json": components["schemas"]["Todo"] & unknown;
                 };
             };
             /**
@@ -5784,7 +6774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Todo"];
+                    "application/json": components["schemas"]["Todo"] & unknown;
                 };
             };
             /**
@@ -6680,7 +7670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Label"];
+                    "application/json": components["schemas"]["Label"] & unknown;
                 };
             };
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
@@ -7141,7 +8131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Label"];
+                    "application/json": components["schemas"]["Label"] & unknown;
                 };
             };
             /** @description Not modified: `If-None-Match` matched the current `ETag`. */
@@ -8037,7 +9027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Label"];
+                    "application/json": components["schemas"]["Label"] & unknown;
                 };
             };
             /**
@@ -8941,7 +9931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": components["schemas"]["List"] & unknown;
                 };
             };
             /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
@@ -9401,7 +10391,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": components["schemas"]["List"] & unknown;
                 };
             };
             /** @description Not modified: `If-None-Match` matched the current `ETag` (the counts may still have changed). */
@@ -10298,7 +11288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": components["schemas"]["List"] & unknown;
                 };
             };
             /**
@@ -10849,7 +11839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": components["schemas"]["List"] & unknown;
                 };
             };
             /**
@@ -12574,6 +13564,3834 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. Opaque; valid only with the same filters and sort it was issued for (a changed, tampered or foreign cursor is a 422). `limit` may change between pages. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhooks. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/webhooks?cursor=WyIyMDI2LTExLTIyIDA5OjMwOjAwKzAwIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFiIl0.c2ln>; rel="next"
+                     */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The query string cannot be decoded.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.limit",
+                     *           "message": "Must be a whole number from 1 to 100."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new endpoint. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The path of the new webhook: `/v1/webhooks/{id}`.
+                     * @example /v1/webhooks/019a8f30-1b2c-7d4e-8f5a-6b7c8d9e0f1b
+                     */
+                    Location: string;
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`): the precondition for conditional writes of the new webhook.
+                     * @example "1"
+                     */
+                    ETag: string;
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description The request could not be parsed: its body is not valid JSON. (`bad_request`) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The request body is not valid JSON.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `limit_reached`: The caller already has as many of these objects as one user may have; `detail` names the limit, and `GET /v1/me` shows every limit (`limits`) and the caller's usage (`usage`). Nothing was changed: delete some, then retry.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/json`; any other content type, including other `+json` types, is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "This operation takes its body as application/json, not text/plain.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`): the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook.
+                     * @example "1"
+                     */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"] & unknown;
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "path.id",
+                     *           "message": "Invalid UUID"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the webhook is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A webhook that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invalid-if-match",
+                     *       "title": "Invalid If-Match",
+                     *       "status": 400,
+                     *       "detail": "If-Match: 2 is not an entity tag: ETags are quoted. Send If-Match: \"2\", the ETag header exactly as it was received.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "invalid_if_match",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the webhook is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A webhook that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["WebhookPatch"];
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated webhook. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`) after the change.
+                     * @example "1"
+                     */
+                    ETag: string;
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"] & unknown;
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `bad_request`: The request could not be parsed: its body is not valid JSON.
+             *     - `invalid_if_match`: The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
+             */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be sent as `application/merge-patch+json` or `application/json`; any other content type, including other `+json` types and JSON Patch (`application/json-patch+json`, RFC 6902), is refused. (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The patch formats this operation accepts (RFC 5789).
+                     * @example application/merge-patch+json, application/json
+                     */
+                    "Accept-Patch": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "JSON Patch (RFC 6902, application/json-patch+json) is not supported: send a JSON Merge Patch (RFC 7396), an object of the fields to change, as application/merge-patch+json or application/json.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Only write if the webhook is still at this `ETag`, quoted as it was received (`"3"`), or `*`: if it exists. A stale tag is a 412 and nothing changes; an unquoted one (`3`) is a 400 `invalid_if_match`. Weak tags never match. A webhook that is not the caller's is a 404 first. */
+                "if-match"?: string;
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook with its new secret. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`) after the rotation.
+                     * @example "1"
+                     */
+                    ETag: string;
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed. (`invalid_if_match`) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invalid-if-match",
+                     *       "title": "Invalid If-Match",
+                     *       "status": 400,
+                     *       "detail": "If-Match: 2 is not an entity tag: ETags are quoted. Send If-Match: \"2\", the ETag header exactly as it was received.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "invalid_if_match",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header does not match the current `ETag`: the resource changed since it was read. Nothing was changed. (`precondition_failed`) */
+            412: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The todo is at version 4: If-Match does not match its ETag. Nothing was changed.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to retry: the first successful response to a key is stored with the write and replayed, with `Idempotent-Replayed: true`, to every retry within 24 hours. Keys are per user. The same key with a different method, path or body is a 422 (`idempotency_key_reused`); while the first request is still running, a 409 (`idempotency_key_in_use`). A request that fails stores nothing. Use a fresh random value (a UUID such as `5b1f2c1e-4a8d-4f0e-9a63-0f4c6f2d1b7a`) per logical write. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key`.
+                     * @example true
+                     */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResult"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`BODY_TIMEOUT_MS`). Nothing was changed; send the whole body promptly and retry. (`request_timeout`) */
+            408: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "The request body did not arrive within 10000 ms. Send the whole body promptly, then retry.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "request_timeout",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `conflict`: The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed.
+             *     - `idempotency_key_in_use`: A request with the same `Idempotency-Key` is still being processed. Retry after it finishes to get its stored response.
+             *     - `webhook_disabled`: The endpoint is disabled (`enabled: false`; `disabled_reason` says why: by you, after a 410 Gone, or after 3 days of failed deliveries), so nothing is sent to it. Nothing was changed: enable it with `PATCH` `{ "enabled": true }`, then retry.
+             */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description On `idempotency_key_in_use`: seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the service accepts. (`payload_too_large`) */
+            413: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description One of these problems, by `code`:
+             *
+             *     - `validation_failed`: The request is well-formed but breaks the contract; `errors[]` names each offending field by its path.
+             *     - `idempotency_key_reused`: This `Idempotency-Key` was already used, within the last 24 hours, for a request with a different method, path or body. Use a new key for a new request.
+             */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. Opaque; valid only with the same filters and sort it was issued for (a changed, tampered or foreign cursor is a 422). `limit` may change between pages. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts. */
+            200: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description RFC 8288 link to the next page (`rel="next"`), when there is one.
+                     * @example </v1/webhooks?cursor=WyIyMDI2LTExLTIyIDA5OjMwOjAwKzAwIiwiMDE5YThmMzAtMWIyYy03ZDRlLThmNWEtNmI3YzhkOWUwZjFiIl0.c2ln>; rel="next"
+                     */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptList"];
+                };
+            };
+            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            400: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The query string cannot be decoded.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "bad_request",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
+            401: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The bearer challenge (RFC 6750 §3.1): just `Bearer` when the request carried no credentials at all; `Bearer error="invalid_token"` when it carried a token that is malformed, expired, or not signed by a trusted key.
+                     * @example Bearer error="invalid_token"
+                     */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "The token has expired.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path. A resource that belongs to another user answers exactly like one that does not exist. (`not_found`) */
+            404: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No todo with this id.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "not_found",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's `email` claim is an address that already belongs to another user (another `sub`). Any /v1 operation can answer this; nothing was changed. (`conflict`) */
+            409: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This email address belongs to another user.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "conflict",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but breaks the contract; `errors[]` names each offending field by its path. (`validation_failed`) */
+            422: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Request validation failed",
+                     *       "status": 422,
+                     *       "detail": "One or more fields are invalid; see errors.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "validation_failed",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.limit",
+                     *           "message": "Must be a whole number from 1 to 100."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent too many requests; retry after the number of seconds in `Retry-After`. (`rate_limited`) */
+            429: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 600 every 60 seconds per user. Retry after 2 s.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure. Nothing was changed. Quote `request_id` when reporting it. (`internal_error`) */
+            500: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected failure. Nothing was changed. Quote `request_id` when reporting it.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "internal_error",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unreachable (the database, or the key set of the identity provider), or every database connection is busy. Nothing was changed; retry after the number of seconds in `Retry-After`. (`service_unavailable`) */
+            503: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description Seconds to wait before retrying.
+                     * @example 1
+                     */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is unavailable or busy. Nothing was changed; retry shortly.",
+                     *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    onTodoCreated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTodoUpdated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTodoCompleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTodoUncompleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTodoMoved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTodoDeleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TodoEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onListCreated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onListUpdated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onListDeleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onLabelCreated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onLabelUpdated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onLabelDeleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event; anything else (or no answer within 10 s) is a failure, retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -25,6 +25,28 @@ export type ListChange = Schemas['ListChange'];
 export type LabelChange = Schemas['LabelChange'];
 export type ChangeList = Schemas['ChangeList'];
 export type LatestChange = Schemas['LatestChange'];
+export type Webhook = Schemas['Webhook'];
+export type WebhookWithSecret = Schemas['WebhookWithSecret'];
+export type WebhookCreate = Schemas['WebhookCreate'];
+export type WebhookPatch = Schemas['WebhookPatch'];
+export type WebhookList = Schemas['WebhookList'];
+export type WebhookAttempt = Schemas['WebhookAttempt'];
+export type WebhookAttemptList = Schemas['WebhookAttemptList'];
+export type WebhookTestResult = Schemas['WebhookTestResult'];
+/** The body of a `todo.*` event. */
+export type TodoEvent = Schemas['TodoEvent'];
+/** The body of a `list.*` event. */
+export type ListEvent = Schemas['ListEvent'];
+/** The body of a `label.*` event. */
+export type LabelEvent = Schemas['LabelEvent'];
+/** The body of `webhook.test` (POST /v1/webhooks/{id}/test). */
+export type TestEvent = Schemas['TestEvent'];
+/** Any event the service sends to a webhook endpoint: narrow it by `type`. */
+export type WebhookEvent = TodoEvent | ListEvent | LabelEvent | TestEvent;
+/** Every event type, `webhook.test` included. */
+export type WebhookEventType = WebhookEvent['type'];
+/** A webhook's `events` entry: an event type or `*` (all of them). */
+export type WebhookSubscription = WebhookCreate['events'][number];
 export type CurrentUser = Schemas['CurrentUser'];
 export type AccountExport = Schemas['AccountExport'];
 export type Problem = Schemas['Problem'];
@@ -52,6 +74,12 @@ export type ListLabelsQuery = NonNullable<paths['/v1/labels']['get']['parameters
 
 /** The query of `GET /v1/lists`: `archived`, `limit` and `cursor`. */
 export type ListListsQuery = NonNullable<paths['/v1/lists']['get']['parameters']['query']>;
+
+/** The query of `GET /v1/webhooks`: `limit` and `cursor`. */
+export type ListWebhooksQuery = NonNullable<paths['/v1/webhooks']['get']['parameters']['query']>;
+
+/** The query of `GET /v1/webhooks/{id}/deliveries`: `limit` and `cursor`. */
+export type ListDeliveriesQuery = NonNullable<paths['/v1/webhooks/{id}/deliveries']['get']['parameters']['query']>;
 
 /** The query of `GET /v1/changes`: `cursor` and `limit`. */
 export type ListChangesQuery = NonNullable<paths['/v1/changes']['get']['parameters']['query']>;

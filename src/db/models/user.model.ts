@@ -38,6 +38,10 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   @Column({ type: DataType.BIGINT, allowNull: false, defaultValue: 0 })
   declare changes_purged_through: CreationOptional<string>;
 
+  /** How many webhooks the user has: kept by triggers on webhooks (migration 2026.12.01T17.00.00). */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare webhook_count: CreationOptional<number>;
+
   @Column({ type: DataType.DATE, allowNull: false })
   declare created_at: Date;
 

@@ -25,7 +25,7 @@ async function currentUser(user: AuthUser, config: Env): Promise<z.infer<typeof 
       labels_per_todo: limits.labelsPerTodo,
       subtask_depth: limits.subtaskDepth,
     },
-    usage: { todos: me.usage.todos, lists: me.usage.lists, labels: me.usage.labels },
+    usage: { todos: me.usage.todos, lists: me.usage.lists, labels: me.usage.labels, webhooks: me.usage.webhooks },
   };
 }
 

@@ -8,7 +8,7 @@ const EXAMPLE = {
   email: 'ada@example.com',
   created_at: '2026-11-22T17:30:00.000Z',
   limits: { todos: 100_000, lists: 1000, labels: 500, webhooks: 10, labels_per_todo: 20, subtask_depth: 4 },
-  usage: { todos: 12, lists: 4, labels: 3 },
+  usage: { todos: 12, lists: 4, labels: 3, webhooks: 1 },
 };
 
 const count = (description: string, example: number) => z.number().int().min(0).max(2_147_483_647).openapi({ format: 'int32', description, example });
@@ -18,7 +18,7 @@ export const LimitsSchema = z
     todos: count('The most todos one user may have. Creating one more is a 409 `limit_reached`.', EXAMPLE.limits.todos),
     lists: count('The most lists one user may have, the default list and archived lists included. Creating one more is a 409 `limit_reached`.', EXAMPLE.limits.lists),
     labels: count('The most labels one user may have. Creating one more is a 409 `limit_reached`.', EXAMPLE.limits.labels),
-    webhooks: count('The most webhooks one user may have (it applies when webhooks arrive).', EXAMPLE.limits.webhooks),
+    webhooks: count('The most webhook endpoints one user may have. Registering one more is a 409 `limit_reached`.', EXAMPLE.limits.webhooks),
     labels_per_todo: count('The most labels on one todo: fixed by the API.', EXAMPLE.limits.labels_per_todo),
     subtask_depth: count('The most levels of subtasks under a todo: fixed by the API.', EXAMPLE.limits.subtask_depth),
   })
@@ -29,8 +29,9 @@ export const UsageSchema = z
     todos: count('How many todos the caller has now.', EXAMPLE.usage.todos),
     lists: count('How many lists the caller has now, the default list and archived lists included.', EXAMPLE.usage.lists),
     labels: count('How many labels the caller has now.', EXAMPLE.usage.labels),
+    webhooks: count('How many webhook endpoints the caller has now.', EXAMPLE.usage.webhooks),
   })
-  .openapi('Usage', { description: "What the caller uses of each quota that applies today: compare with `limits`." });
+  .openapi('Usage', { description: "What the caller uses of each quota: compare with `limits`." });
 
 export const MeSchema = z
   .object({
