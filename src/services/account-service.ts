@@ -1,6 +1,19 @@
 import { QueryTypes, Transaction, type Model, type ModelStatic } from 'sequelize';
 import { database, databaseStatementTimeoutMs, databaseTimeoutsPerSession } from '../db/database.js';
-import { LABEL_COLUMNS, LIST_COLUMNS, TODO_COLUMNS, Label, List, Todo, type LabelRow, type ListRow, type TodoRow } from '../db/models/index.js';
+import {
+  LABEL_COLUMNS,
+  LIST_COLUMNS,
+  TODO_COLUMNS,
+  WEBHOOK_COLUMNS,
+  Label,
+  List,
+  Todo,
+  Webhook,
+  type LabelRow,
+  type ListRow,
+  type TodoRow,
+  type WebhookPublicRow,
+} from '../db/models/index.js';
 import { ownedBy } from '../db/user-scope.js';
 import { ApiError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -22,6 +35,8 @@ export interface ExportSource<Row> {
 export const LISTS: ExportSource<ListRow> = { model: List, table: 'lists', columns: LIST_COLUMNS };
 export const LABELS: ExportSource<LabelRow> = { model: Label, table: 'labels', columns: LABEL_COLUMNS };
 export const TODOS: ExportSource<TodoRow> = { model: Todo, table: 'todos', columns: TODO_COLUMNS };
+/** Webhooks without their secrets: WEBHOOK_COLUMNS lists none of them. */
+export const WEBHOOKS: ExportSource<WebhookPublicRow> = { model: Webhook, table: 'webhooks', columns: WEBHOOK_COLUMNS };
 
 /** One array of the document: its name, its rows, and each row as the object a GET returns. */
 export interface ExportSection {

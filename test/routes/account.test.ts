@@ -32,9 +32,10 @@ async function userOf(sub = newSubject('acct')): Promise<TodoClient & { sub: str
 
 const idOf = async (client: TodoClient): Promise<string> => ((await client.me()).body as { id: string }).id;
 
-/** A user with two lists, two labels, a todo with a labelled subtask, and `bulk` more todos written by SQL. */
+/** A user with a webhook (its events queued, no worker runs here), two lists, two labels, a todo with a labelled subtask, and `bulk` more todos written by SQL. */
 async function populated(bulk = 0) {
   const me = await userOf();
+  expectStatus(await me.raw('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['*'] }), 201);
   const work = (await me.raw('POST', '/v1/lists', { name: 'Work', color: '#1e90ff' })).body as List;
   const urgent = (await me.raw('POST', '/v1/labels', { name: 'urgent' })).body as Label;
   await me.raw('POST', '/v1/labels', { name: 'home' });
@@ -74,7 +75,11 @@ describe('GET /v1/me/export', () => {
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     const doc = res.body;
     expect(doc).toMatchObject({ format: 'todo-api-export', format_version: 1, user: { id, usage: { todos: 2104, lists: 2, labels: 2 } } });
-    expect(Object.keys(doc)).toEqual(['format', 'format_version', 'exported_at', 'user', 'lists', 'labels', 'todos']);
+    expect(Object.keys(doc)).toEqual(['format', 'format_version', 'exported_at', 'user', 'lists', 'labels', 'todos', 'webhooks']);
+    // Webhooks as their GET shows them: never a signing secret.
+    expect(doc.webhooks).toEqual(((await me.raw('GET', '/v1/webhooks')).body as { data: unknown[] }).data);
+    expect(doc.webhooks).toHaveLength(1);
+    expect(JSON.stringify(doc)).not.toContain('whsec_');
     // Every todo once, and exactly what the listing (GET) gives.
     const listed = await me.listAll({ limit: 100 });
     expect(doc.todos).toHaveLength(2104);
@@ -228,6 +233,8 @@ describe('DELETE /v1/me', () => {
     expect((await rowsMentioning(id)).length).toBeGreaterThan(3);
     expect((await t.db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [id])).length).toBe(1);
     expect((await t.db.query('SELECT 1 FROM changes WHERE user_id = $1', [id])).length).toBeGreaterThan(1000);
+    // The webhook, its queued events and their deliveries (no worker runs here) go too.
+    expect((await t.db.query('SELECT 1 FROM webhook_deliveries WHERE user_id = $1', [id])).length).toBeGreaterThan(1000);
 
     const res = await me.raw('DELETE', '/v1/me');
     expectStatus(res, 204);
@@ -243,7 +250,7 @@ describe('DELETE /v1/me', () => {
     const again = await me.me();
     expectStatus(again, 200);
     expect(again.body.id).not.toBe(id);
-    expect(again.body.usage).toEqual({ todos: 0, lists: 1, labels: 0 });
+    expect(again.body.usage).toEqual({ todos: 0, lists: 1, labels: 0, webhooks: 0 });
     const lists = (await me.raw('GET', '/v1/lists')).body as { data: List[] };
     expect(lists.data.map((list) => [list.name, list.is_default])).toEqual([['Inbox', true]]);
     expect((await me.list()).body).toMatchObject({ data: [] });

@@ -1657,7 +1657,7 @@ export interface components {
             webhooks: number;
         };
         /**
-         * @description Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.
+         * @description Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels, todos and webhooks (without secrets), each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.
          * @example {
          *       "format": "todo-api-export",
          *       "format_version": 1,
@@ -1727,6 +1727,21 @@ export interface components {
          *           "updated_at": "2026-11-22T17:32:00.000Z",
          *           "version": 1
          *         }
+         *       ],
+         *       "webhooks": [
+         *         {
+         *           "id": "019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e53",
+         *           "url": "https://example.com/hooks/todos",
+         *           "events": [
+         *             "*"
+         *           ],
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "description": null,
+         *           "created_at": "2026-11-22T17:33:00.000Z",
+         *           "updated_at": "2026-11-22T17:33:00.000Z",
+         *           "version": 1
+         *         }
          *       ]
          *     }
          */
@@ -1754,6 +1769,8 @@ export interface components {
             labels: (components["schemas"]["Label"] & unknown)[];
             /** @description Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`. */
             todos: (components["schemas"]["Todo"] & unknown)[];
+            /** @description Every webhook endpoint of the caller, each as `GET /v1/webhooks/{id}` returns it (never its signing secret: an import registers it again and gets a new one); newest first. At most `limits.webhooks`. */
+            webhooks: (components["schemas"]["Webhook"] & unknown)[];
         };
         /** @description A page of todos. */
         TodoList: {

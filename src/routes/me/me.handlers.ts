@@ -6,6 +6,7 @@ import { eraseUser, getMe, limitsOf } from '../../services/user-service.js';
 import { toLabel } from '../labels/labels.handlers.js';
 import { toList } from '../lists/lists.handlers.js';
 import { toTodo } from '../todos/todos.handlers.js';
+import { toWebhook } from '../webhooks/webhooks.handlers.js';
 import type { DeleteMeRoute, ExportMeRoute, MeRoute } from './me.routes.js';
 import type { MeSchema } from './me.schemas.js';
 
@@ -41,6 +42,7 @@ const EXPORT_SECTIONS = [
   account.exportSection('lists', account.LISTS, toList),
   account.exportSection('labels', account.LABELS, toLabel),
   account.exportSection('todos', account.TODOS, toTodo),
+  account.exportSection('webhooks', account.WEBHOOKS, toWebhook),
 ];
 
 export const exportMe: AppRouteHandler<ExportMeRoute> = async (c) => {

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { LabelSchema } from '../labels/labels.schemas.js';
 import { ListSchema } from '../lists/lists.schemas.js';
 import { TodoSchema } from '../todos/todos.schemas.js';
+import { WebhookSchema } from '../webhooks/webhooks.schemas.js';
 
 const EXAMPLE = {
   id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e47',
@@ -104,10 +105,23 @@ const EXPORT_EXAMPLE = {
       version: 1,
     },
   ],
+  webhooks: [
+    {
+      id: '019a3c5e-7b2d-7c41-9f3e-5d8a2b6c1e53',
+      url: 'https://example.com/hooks/todos',
+      events: ['*'],
+      enabled: true,
+      disabled_reason: null,
+      description: null,
+      created_at: '2026-11-22T17:33:00.000Z',
+      updated_at: '2026-11-22T17:33:00.000Z',
+      version: 1,
+    },
+  ],
 };
 
 // The most any account can hold: the largest LIMIT_*_PER_USER an operator may configure (src/env.ts).
-const MOST = { lists: 1_000_000, labels: 1_000_000, todos: 100_000_000 };
+const MOST = { lists: 1_000_000, labels: 1_000_000, todos: 100_000_000, webhooks: 10_000 };
 
 export const AccountExportSchema = z
   .object({
@@ -127,9 +141,12 @@ export const AccountExportSchema = z
       description:
         "Every todo of the caller, subtasks included, each as `GET /v1/todos/{id}` returns it; newest first (by `created_at`, then `id`), so a subtask usually comes before its parent: an import creates the objects first, then links them. `list_id`, `parent_id` and `label_ids` refer to the ids in this document. At most `limits.todos`.",
     }),
+    webhooks: z.array(WebhookSchema).max(MOST.webhooks).openapi({
+      description: 'Every webhook endpoint of the caller, each as `GET /v1/webhooks/{id}` returns it (never its signing secret: an import registers it again and gets a new one); newest first. At most `limits.webhooks`.',
+    }),
   })
   .openapi('AccountExport', {
     description:
-      "Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels and todos, each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. Webhooks are not part of it yet. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.",
+      "Everything the caller owns, as one JSON document read from one snapshot: the caller, then their lists, labels, todos and webhooks (without secrets), each object exactly as a GET returns it (ids, versions and positions included), so that an import can rebuild the account. The document is streamed: it is complete only when it ends with its closing brace; a download cut off (EXPORT_TIMEOUT_MS, a lost connection, a failure) is not valid JSON and must be discarded.",
     example: EXPORT_EXAMPLE,
   });
