@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Label, List, Todo } from '../../clients/typescript/src/types.js';
+import type { Label, List, Todo, Webhook } from '../../clients/typescript/src/types.js';
 import { buildApp } from '../../src/app.js';
 import { parseEnv } from '../../src/env.js';
 import { exportSection, startExport, TODOS } from '../../src/services/account-service.js';
@@ -16,6 +16,7 @@ interface AccountExport {
   lists: List[];
   labels: Label[];
   todos: Todo[];
+  webhooks: Webhook[];
 }
 
 let t: TestApp;

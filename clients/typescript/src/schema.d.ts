@@ -187,7 +187,7 @@ export interface paths {
         };
         /**
          * Export everything of the caller
-         * @description Everything the caller owns as one JSON document (`AccountExport`, `format: "todo-api-export"`, `format_version: 1`): the caller as `GET /v1/me` returns them, then every list, label and todo, each exactly as its GET returns it, so that an import can rebuild the account. It is served as a download (`Content-Disposition: attachment`).
+         * @description Everything the caller owns as one JSON document (`AccountExport`, `format: "todo-api-export"`, `format_version: 1`): the caller as `GET /v1/me` returns them, then every list, label, todo and webhook (webhooks without their secrets), each exactly as its GET returns it, so that an import can rebuild the account. It is served as a download (`Content-Disposition: attachment`).
          *
          *     **Consistent**: every array is read from one snapshot (a read-only, repeatable-read transaction), taken when the answer starts; `exported_at` is its time. Writes made meanwhile are not in it, and never half of one.
          *
