@@ -21,10 +21,10 @@ export function rateLimit(
   if (!enabled) return (_c, next) => next();
   const limiter = new RateLimiter({ requests, windowSeconds });
   const policy = `"default";q=${requests};w=${windowSeconds}`;
-  const apply = (c: Context<AppBindings>, decision: RateLimitDecision, cost: number) => {
+  const apply = (c: Context<AppBindings>, decision: RateLimitDecision, cost: number, why = '') => {
     const rateLimit = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {
-      const what = cost === 1 ? '' : ` This request counts as ${cost}${cost > requests ? ', more than the limit allows at all: send fewer operations per batch' : ''}.`;
+      const what = cost === 1 ? '' : ` This request counts as ${cost}${why}${cost > requests ? ', more than the limit allows at all: send fewer operations per batch' : ''}.`;
       throw new ApiError('rate_limited', {
         detail: `Too many requests: at most ${requests} every ${windowSeconds} seconds per user.${what} Retry after ${decision.retryAfterSeconds} s.`,
         headers: { 'RateLimit-Policy': policy, RateLimit: rateLimit, 'Retry-After': String(decision.retryAfterSeconds) },
@@ -38,10 +38,10 @@ export function rateLimit(
     // By subject, not user id: erasing the account (DELETE /v1/me) does not refill the bucket.
     const subject = c.get('user').subject;
     const cost = costs[`${c.req.method} ${c.req.path}`] ?? 1;
-    apply(c, limiter.take(subject, cost), cost);
+    apply(c, limiter.take(subject, cost), cost, cost > 1 ? ' (an export reads the whole account)' : '');
     // A batch: one per operation, charged once its body is validated, before any connection is taken.
     c.set('chargeRequests', (extra: number) => {
-      if (extra > 0) apply(c, limiter.take(subject, extra), extra + 1);
+      if (extra > 0) apply(c, limiter.take(subject, extra), extra + 1, ' (one per operation)');
     });
     return next();
   };

@@ -62,7 +62,7 @@ describe('an erasure seen from another instance', () => {
     expect(created.status).toBe(201);
     const fresh = (await call(urlB, token, 'GET', '/v1/me')).body;
     expect(fresh.id).not.toBe(old);
-    expect(fresh.usage).toEqual({ todos: 1, lists: 1, labels: 0 });
+    expect(fresh.usage).toEqual({ todos: 1, lists: 1, labels: 0, webhooks: 0 });
     // A forgot the subject at commit: it finds the same fresh account.
     expect((await call(urlA, token, 'GET', '/v1/me')).body.id).toBe(fresh.id);
     expect((await call(urlA, token, 'GET', '/v1/todos')).body.data?.map((todo) => todo.title)).toEqual(['New account']);

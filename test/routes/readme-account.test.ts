@@ -48,7 +48,7 @@ describe("the README's export and erasure walkthrough", () => {
       expect(output(/^node -p/)).toBe('todo-api-export 1 linus@example.com 1 1');
       expect(output(/-i -X DELETE/)).toMatch(/^HTTP\/1\.1 204 /);
       const fresh = JSON.parse(output(/^curl -s \$API\/v1\/me -H/)) as CurrentUser;
-      expect(fresh.usage).toEqual({ todos: 0, lists: 1, labels: 0 });
+      expect(fresh.usage).toEqual({ todos: 0, lists: 1, labels: 0, webhooks: 0 });
       expect((JSON.parse(output(/\/v1\/todos -H "\$AUTH"$/)) as TodoList).data).toEqual([]);
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { Api } from './http.js';
 import { auth, meta } from './checks/basics.js';
 import { changes, conditional, idempotency, isolation, pagination } from './checks/behaviour.js';
 import { cleanup, coverage } from './checks/bookkeeping.js';
+import { account, batch } from './checks/data.js';
 import { errors } from './checks/errors.js';
 import { labels, lists, todos } from './checks/resources.js';
 import { WebhookReceiver, webhookGroup } from './checks/webhooks.js';
@@ -10,7 +11,7 @@ import type { Spec } from './spec.js';
 
 /** The groups in the order they run; a new group goes before coverage. */
 export function groups(receiver: WebhookReceiver): Group[] {
-  return [meta, auth, todos, lists, labels, isolation, conditional, idempotency, pagination, changes, errors, webhookGroup(receiver), coverage];
+  return [meta, auth, todos, lists, labels, isolation, conditional, idempotency, pagination, changes, errors, batch, webhookGroup(receiver), account, coverage];
 }
 
 export interface RunResult {
