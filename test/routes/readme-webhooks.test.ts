@@ -73,7 +73,15 @@ describe("the README's webhooks walkthrough", () => {
         expect(matching, `one command matching ${pattern}`).toHaveLength(1);
         return outputs.get(matching[0]!)!;
       };
-      const jsonOf = <T>(pattern: RegExp) => JSON.parse(output(pattern)) as T;
+      // Each JSON answer is one line; anything after it (seen once under load) is not part of it, and is shown if the answer is not JSON.
+      const jsonOf = <T>(pattern: RegExp): T => {
+        const text = output(pattern);
+        try {
+          return JSON.parse(text.split('\n')[0]!) as T;
+        } catch (error) {
+          throw new Error(`the output of the command matching ${pattern} is not one JSON line: ${JSON.stringify(text)}`, { cause: error });
+        }
+      };
 
       const hook = jsonOf<WebhookWithSecret>(/^echo "\$HOOK"$/);
       expect(hook).toMatchObject({ url: `http://127.0.0.1:${port}/hooks`, enabled: true, secret: expect.stringMatching(/^whsec_/) });
