@@ -444,7 +444,7 @@ function webhookTables(w: WebhookResult): string[] {
     '',
     '### Throughput on a backlog',
     '',
-    "The events queued with no worker running (one INSERT of todos over the users: the triggers write an event and a delivery each), then one instance started: deliveries per second from the first arrival to the last; *from start*: from the instance answering /health/live to the last arrival. Per delivery the worker sends a share of a claim statement (up to its free slots at once), the HTTPS POST (keep-alive) and, after it, one statement that settles the delivery and logs the attempt and one that clears the endpoint's failure clock; *statements per delivery* counts every statement in the bench database during the run (pg_stat_statements, the instance's start-up included).",
+    "The events queued with no worker running (one INSERT of todos over the users: the triggers write an event and a delivery each), then one instance started: deliveries per second from the first arrival to the last; *from start*: from the instance answering /health/live to the last arrival. Per delivery the worker sends a share of a claim statement (up to its free slots at once), the HTTPS POST (keep-alive) and, after it, one statement that settles the delivery and logs the attempt (and, only for an endpoint that had been failing, one that clears its failure clock); *statements per delivery* counts every statement in the bench database during the run (pg_stat_statements, the instance's start-up included).",
     '',
     '| concurrency | poll interval | queued | delivered (missing, duplicates) | seconds | deliveries/s | seconds from start | worker CPU ms per delivery | statements per delivery |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
