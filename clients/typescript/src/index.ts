@@ -1,4 +1,4 @@
-import createClient from 'openapi-fetch';
+import createClient, { type Middleware } from 'openapi-fetch';
 import { ApiProblem } from './api-problem.js';
 import { batchBuilder, type BatchBuilder } from './batch.js';
 import { responseMeta, type ResponseMeta } from './response-meta.js';
@@ -57,6 +57,7 @@ export type {
   Ref,
   SentBatch,
 } from './batch.js';
+export type { Middleware } from 'openapi-fetch';
 export type { Fetch, RetryOptions } from './retry.js';
 export type { RateLimit, ResponseMeta } from './response-meta.js';
 export type * from './types.js';
@@ -75,6 +76,12 @@ export interface TodoClientOptions {
   retry?: RetryOptions | false;
   /** Milliseconds each attempt may take, answer and body included; past it, an ApiConnectionError with code `timeout`. Default: none. */
   timeout?: number;
+  /**
+   * Hooks around every call: openapi-fetch middleware (`onRequest`, `onResponse`, `onError`), in
+   * order, after the client has set `Authorization`. They run once per call: retries re-send the
+   * request the hooks produced, and `onResponse` sees the final answer.
+   */
+  middleware?: Middleware[];
 }
 
 export interface CallOptions {
@@ -387,6 +394,7 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
       },
     });
   }
+  if (options.middleware && options.middleware.length > 0) api.use(...options.middleware);
 
   const list = async (query: ListTodosQuery = {}, options: CallOptions = {}) => page(await api.GET('/v1/todos', { params: { query: todosQuery(query) }, ...send(options) }));
 
