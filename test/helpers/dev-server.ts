@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
+import { expect } from 'vitest';
 import { projectRoot } from '../../src/lib/paths.js';
 import { startTestApp, type TestApp } from './test-app.js';
 
@@ -56,3 +59,65 @@ export const readerEnv = (server: DevServer, extra: Record<string, string> = {})
   AUTH_JWKS_URL: '',
   LOG_LEVEL: 'silent',
 });
+
+export interface WalkthroughRun {
+  stdout: string;
+  /** What the one command matching `pattern` printed (trimmed); fails unless exactly one command matches. */
+  output: (pattern: RegExp) => string;
+  /** That output as JSON: the whole of it, or else its first line (a JSON answer is one line), showing the output when neither parses. */
+  jsonOf: <T>(pattern: RegExp) => T;
+}
+
+export interface WalkthroughOptions {
+  /** Where the script is written, and (without `cwd`) where it runs. */
+  work: string;
+  cwd?: string;
+  /** Shell lines before the commands (a `cd`, a function). */
+  prelude?: string[];
+  /** Each command as it is run: the dev server's address instead of the README's. */
+  edit?: (command: string) => string;
+  /** Lines printed in the background (a receiver), left out of every command's output. */
+  background?: RegExp;
+  timeoutMs?: number;
+}
+
+const exec = promisify(execFile);
+
+/** Runs README commands in one `set -eu` shell, as a reader pastes them, and splits what each printed. */
+export async function runWalkthrough(server: DevServer, commands: string[], options: WalkthroughOptions): Promise<WalkthroughRun> {
+  const edit = options.edit ?? ((command: string) => command);
+  const script = [
+    'set -eu',
+    ...(options.prelude ?? []),
+    ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, edit(command.replace(/^API=\S+/, `API=${server.base}`))]),
+  ].join('\n');
+  writeFileSync(path.join(options.work, 'walkthrough.sh'), script);
+  const { stdout } = await exec('bash', [path.join(options.work, 'walkthrough.sh')], {
+    cwd: options.cwd ?? options.work,
+    env: readerEnv(server),
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  const lines = stdout.split('\n').filter((line) => !options.background?.test(line));
+  const outputs = new Map<string, string>();
+  for (const part of lines.join('\n').split('\n@@@ ').slice(1)) {
+    const newline = part.indexOf('\n');
+    outputs.set(commands[Number(part.slice(0, newline))]!, newline < 0 ? '' : part.slice(newline + 1).trim());
+  }
+  const output = (pattern: RegExp) => {
+    const matching = commands.filter((c) => pattern.test(c));
+    expect(matching, `one command matching ${pattern}`).toHaveLength(1);
+    return outputs.get(matching[0]!)!;
+  };
+  const jsonOf = <T>(pattern: RegExp): T => {
+    const text = output(pattern);
+    for (const candidate of [text, text.split('\n')[0]!]) {
+      try {
+        return JSON.parse(candidate) as T;
+      } catch {
+        // the next candidate
+      }
+    }
+    throw new Error(`the output of the command matching ${pattern} is not JSON: ${JSON.stringify(text)}`);
+  };
+  return { stdout, output, jsonOf };
+}

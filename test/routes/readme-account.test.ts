@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CurrentUser, TodoList } from '../../clients/typescript/src/types.js';
-import { readerEnv, readmeCommands, startDevServer, type DevServer } from '../helpers/dev-server.js';
+import { readmeCommands, runWalkthrough, startDevServer, type DevServer } from '../helpers/dev-server.js';
 
 // Issue 14, "Account data": the README's export and erasure walkthrough, run as a reader copies it
 // (in a folder of its own, where the export's file lands).
-
-const run = promisify(execFile);
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -25,24 +21,10 @@ describe("the README's export and erasure walkthrough", () => {
     try {
       // `npm run token` needs the project; everything else runs in the reader's folder.
       const project = process.cwd();
-      const script = [
-        'set -eu',
-        `cd ${JSON.stringify(work)}`,
-        `npm() { (cd ${JSON.stringify(project)} && command npm "$@"); }`,
-        ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, command.replace(/^API=\S+/, `API=${dev.base}`)]),
-      ].join('\n');
-      writeFileSync(path.join(work, 'walkthrough.sh'), script);
-      const { stdout } = await run('bash', [path.join(work, 'walkthrough.sh')], { cwd: work, env: readerEnv(dev), timeout: 60_000 });
-      const outputs = new Map<string, string>();
-      for (const part of stdout.split('\n@@@ ').slice(1)) {
-        const newline = part.indexOf('\n');
-        outputs.set(commands[Number(part.slice(0, newline))]!, newline < 0 ? '' : part.slice(newline + 1).trim());
-      }
-      const output = (pattern: RegExp) => {
-        const matching = commands.filter((c) => pattern.test(c));
-        expect(matching, `one command matching ${pattern}`).toHaveLength(1);
-        return outputs.get(matching[0]!)!;
-      };
+      const { output } = await runWalkthrough(dev, commands, {
+        work,
+        prelude: [`cd ${JSON.stringify(work)}`, `npm() { (cd ${JSON.stringify(project)} && command npm "$@"); }`],
+      });
 
       expect(readdirSync(work).filter((f) => /^todo-api-export-\d{4}-\d{2}-\d{2}\.json$/.test(f))).toHaveLength(1);
       expect(output(/^node -p/)).toBe('todo-api-export 1 linus@example.com 1 1');

@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { List, Todo, TodoList } from '../../clients/typescript/src/types.js';
 import { projectRoot } from '../../src/lib/paths.js';
-import { readerEnv, readmeCommands, startDevServer, type DevServer } from '../helpers/dev-server.js';
+import { readmeCommands, runWalkthrough, startDevServer, type DevServer } from '../helpers/dev-server.js';
 
 // Issue 12, "What it must show": the README's lists walkthrough, run as a reader copies it.
-
-const run = promisify(execFile);
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -23,24 +19,7 @@ describe("the README's lists walkthrough", () => {
     const commands = readmeCommands('## Lists, subtasks, labels and order with curl');
     const work = mkdtempSync(path.join(os.tmpdir(), 'todo-api-readme-lists-run-'));
     try {
-      const script = ['set -eu', ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, command.replace(/^API=\S+/, `API=${dev.base}`)])].join('\n');
-      writeFileSync(path.join(work, 'walkthrough.sh'), script);
-      const { stdout } = await run('bash', [path.join(work, 'walkthrough.sh')], {
-        cwd: projectRoot,
-        env: readerEnv(dev),
-        timeout: 60_000,
-      });
-      const outputs = new Map<string, string>();
-      for (const part of stdout.split('\n@@@ ').slice(1)) {
-        const newline = part.indexOf('\n');
-        outputs.set(commands[Number(part.slice(0, newline))]!, newline < 0 ? '' : part.slice(newline + 1).trim());
-      }
-      const output = (pattern: RegExp) => {
-        const matching = commands.filter((c) => pattern.test(c));
-        expect(matching, `one command matching ${pattern}`).toHaveLength(1);
-        return outputs.get(matching[0]!)!;
-      };
-      const jsonOf = <T>(pattern: RegExp) => JSON.parse(output(pattern)) as T;
+      const { output, jsonOf } = await runWalkthrough(dev, commands, { work, cwd: projectRoot });
 
       const subtasks = jsonOf<TodoList>(/parent_id=\$TRIP&sort=position/);
       expect(subtasks.data.map((x) => x.title)).toEqual(['Book a hotel', 'Book flights']);

@@ -1,20 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeList, Todo, WebhookAttemptList, WebhookWithSecret } from '../../clients/typescript/src/types.js';
 import { projectRoot } from '../../src/lib/paths.js';
 import type { WebhookWorker } from '../../src/services/webhook-worker.js';
 import { buildWebhookWorker } from '../../src/worker.js';
-import { readerEnv, readmeCommands, startDevServer, type DevServer } from '../helpers/dev-server.js';
+import { readmeCommands, runWalkthrough, startDevServer, type DevServer } from '../helpers/dev-server.js';
 
 // Issue 13: the README's webhooks walkthrough, run as a reader copies it, against a development
 // server with its own delivery worker (WEBHOOK_WORKER's default), and its receiver as written.
 
-const run = promisify(execFile);
 const HEADING = '## Webhooks with curl';
 
 async function freePort(): Promise<number> {
@@ -51,37 +48,18 @@ describe("the README's webhooks walkthrough", () => {
     const port = await freePort();
     const work = mkdtempSync(path.join(os.tmpdir(), 'todo-api-readme-webhooks-run-'));
     try {
-      const script = [
-        'set -eu',
-        ...commands.flatMap((command, i) => [`printf '\\n@@@ %s\\n' ${i}`, command.replace(/^API=\S+/, `API=${dev.base}`).replace(/^HOOK_PORT=\S+/, `HOOK_PORT=${port}`)]),
-      ].join('\n');
-      writeFileSync(path.join(work, 'walkthrough.sh'), script);
-      const { stdout } = await run('bash', [path.join(work, 'walkthrough.sh')], { cwd: projectRoot, env: readerEnv(dev), timeout: 90_000 });
-
-      // The receiver prints in the background, between the commands' outputs.
+      const { stdout, output, jsonOf } = await runWalkthrough(dev, commands, {
+        work,
+        cwd: projectRoot,
+        edit: (command) => command.replace(/^HOOK_PORT=\S+/, `HOOK_PORT=${port}`),
+        // The receiver prints in the background, between the commands' outputs.
+        background: /^(webhook |receiver on |refused:)/,
+        timeoutMs: 90_000,
+      });
       const lines = stdout.split('\n');
       const received = lines.filter((l) => l.startsWith('webhook ')).map((l) => l.split(' '));
       expect(lines.filter((l) => l.startsWith('refused:'))).toEqual([]);
       expect(lines.some((l) => l === `receiver on http://127.0.0.1:${port}/hooks`)).toBe(true);
-      const outputs = new Map<string, string>();
-      for (const part of lines.filter((l) => !/^(webhook |receiver on |refused:)/.test(l)).join('\n').split('\n@@@ ').slice(1)) {
-        const newline = part.indexOf('\n');
-        outputs.set(commands[Number(part.slice(0, newline))]!, newline < 0 ? '' : part.slice(newline + 1).trim());
-      }
-      const output = (pattern: RegExp) => {
-        const matching = commands.filter((c) => pattern.test(c));
-        expect(matching, `one command matching ${pattern}`).toHaveLength(1);
-        return outputs.get(matching[0]!)!;
-      };
-      // Each JSON answer is one line; anything after it (seen once under load) is not part of it, and is shown if the answer is not JSON.
-      const jsonOf = <T>(pattern: RegExp): T => {
-        const text = output(pattern);
-        try {
-          return JSON.parse(text.split('\n')[0]!) as T;
-        } catch (error) {
-          throw new Error(`the output of the command matching ${pattern} is not one JSON line: ${JSON.stringify(text)}`, { cause: error });
-        }
-      };
 
       const hook = jsonOf<WebhookWithSecret>(/^echo "\$HOOK"$/);
       expect(hook).toMatchObject({ url: `http://127.0.0.1:${port}/hooks`, enabled: true, secret: expect.stringMatching(/^whsec_/) });
