@@ -133,6 +133,19 @@ describe('webhooks (development: local targets allowed)', () => {
     expect((await me.list()).body).toMatchObject({ data: [] });
   });
 
+  it('GET with If-None-Match holding the current ETag is a 304; after a change, the new webhook', async () => {
+    const me = await user();
+    const hook = (await me.create({ url: URL_A, events: ['*'] })).body as WebhookWithSecret;
+    const same = await me.get(hook.id, { 'if-none-match': '"1"' });
+    expect(same.status).toBe(304);
+    expect(same.headers.get('etag')).toBe('"1"');
+    expect(same.body).toBeUndefined();
+    expectStatus(await me.patch(hook.id, { enabled: false }), 200);
+    const changed = await me.get(hook.id, { 'if-none-match': '"1"' });
+    expectStatus(changed, 200);
+    expect(changed.body).toMatchObject({ enabled: false, version: 2 });
+  });
+
   it('GET lists in registration order, a page at a time, with a cursor and a Link header', async () => {
     const me = await user();
     const made: string[] = [];

@@ -524,7 +524,7 @@ export interface paths {
         };
         /**
          * Get a webhook
-         * @description One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events.
+         * @description One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events (the service may disable it: poll with `If-None-Match` to learn of it cheaply). With `If-None-Match` holding its current `ETag`, the answer is 304 with no body.
          */
         get: operations["getWebhook"];
         put?: never;
@@ -14410,7 +14410,10 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An `ETag` from an earlier read, quoted as it was received (`"1"`): when it still matches, the answer is 304 with no body. */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The webhook's id. A webhook of another user is a 404, exactly like one that does not exist. */
                 id: string;
@@ -14443,7 +14446,7 @@ export interface operations {
                      */
                     "RateLimit-Policy"?: string;
                     /**
-                     * @description The webhook's strong entity tag (`"<version>"`): the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook.
+                     * @description The webhook's strong entity tag (`"<version>"`): the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook, and of a conditional read.
                      * @example "1"
                      */
                     ETag: string;
@@ -14452,6 +14455,38 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Webhook"] & unknown;
                 };
+            };
+            /** @description Not modified: `If-None-Match` matched the current `ETag`. */
+            304: {
+                headers: {
+                    /**
+                     * @description The request's id: the caller's `X-Request-Id` when it is a sane token of at most 128 characters, else a new one.
+                     * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+                     */
+                    "X-Request-Id": string;
+                    /**
+                     * @description Always `private, no-store`: per-user data that no cache may keep.
+                     * @example private, no-store
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description IETF draft RateLimit header: `"default";r=<requests left>;t=<seconds until the quota is full again>`. Present on every authenticated /v1 response while rate limiting is on.
+                     * @example "default";r=599;t=1
+                     */
+                    RateLimit?: string;
+                    /**
+                     * @description IETF draft RateLimit-Policy header: `"default";q=<requests>;w=<window seconds>`, a per-user token bucket.
+                     * @example "default";q=600;w=60
+                     */
+                    "RateLimit-Policy"?: string;
+                    /**
+                     * @description The webhook's strong entity tag (`"<version>"`): unchanged.
+                     * @example "1"
+                     */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). (`unauthorized`) */
             401: {

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type { Env } from '../../env.js';
-import { etagOf, ifMatchVersions } from '../../lib/etag.js';
+import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as webhooks from '../../services/webhook-service.js';
 import type { TargetPolicy } from '../../services/webhook-target.js';
@@ -68,7 +68,9 @@ export const create: AppRouteHandler<CreateRoute> = async (c) => {
 
 export const get: AppRouteHandler<GetRoute> = async (c) => {
   const webhook = await webhooks.getWebhook(c.get('user').id, c.req.valid('param').id);
-  c.header('ETag', etagOf(webhook.version));
+  const etag = etagOf(webhook.version);
+  c.header('ETag', etag);
+  if (noneMatchHits(c.req.valid('header')['if-none-match'], etag)) return c.body(null, 304);
   return c.json(toWebhook(webhook), 200);
 };
 

@@ -4,6 +4,7 @@ import {
   ConditionalWriteHeadersSchema,
   CreateHeadersSchema,
   DELIVERY_RULES,
+  IfNoneMatchHeaderSchema,
   PageQuerySchema,
   WebhookAttemptListSchema,
   WebhookCreateSchema,
@@ -63,10 +64,14 @@ export const get = createV1Route({
   operationId: 'getWebhook',
   tags,
   summary: 'Get a webhook',
-  description: 'One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events.',
-  request: { params: WebhookIdParamsSchema },
+  description:
+    'One endpoint of the caller, without its secret: `enabled` and `disabled_reason` tell whether it receives events (the service may disable it: poll with `If-None-Match` to learn of it cheaply). With `If-None-Match` holding its current `ETag`, the answer is 304 with no body.',
+  request: { params: WebhookIdParamsSchema, headers: IfNoneMatchHeaderSchema },
   errors: ['not_found'],
-  responses: { 200: { description: 'The webhook.', headers: { ETag: etag(': the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook.') }, content: json(WebhookSchema) } },
+  responses: {
+    200: { description: 'The webhook.', headers: { ETag: etag(': the precondition of a conditional PATCH, DELETE or rotate-secret of this webhook, and of a conditional read.') }, content: json(WebhookSchema) },
+    304: { description: 'Not modified: `If-None-Match` matched the current `ETag`.', headers: { ETag: etag(': unchanged.') } },
+  },
 });
 
 export const patch = createV1Route({

@@ -8,7 +8,7 @@ import { TodoSchema } from '../todos/todos.schemas.js';
 // The webhooks' contract, written by hand: the endpoints, their attempts log, and the events
 // (the spec's top-level `webhooks`). The delivery rules are stated once, in DELIVERY_RULES.
 
-export { CreateHeadersSchema } from '../../lib/request-schemas.js';
+export { CreateHeadersSchema, IfNoneMatchHeaderSchema } from '../../lib/request-schemas.js';
 
 export const EVENT_TYPES = [
   'todo.created',
