@@ -8,8 +8,8 @@ import { v7 as uuidv7 } from 'uuid';
 // The raw baseline: the same routes, SQL shape and checks that matter as the service, with
 // node:http and pg only (no framework, no ORM). It is what Node can do on this database, the
 // ceiling the service is compared with. Two modes:
-// - plain (the default): one statement per request (a move: three), no transaction;
-// - BEGIN/COMMIT (BASELINE_TX=1 or --tx): each write (POST, PATCH, DELETE, a move) runs on one
+// - plain (the default): one statement per request (a move: three; a batch: one per operation), no transaction;
+// - BEGIN/COMMIT (BASELINE_TX=1 or --tx): each write (POST, PATCH, DELETE, a move, a batch) runs on one
 //   pooled client as BEGIN, its statement(s), COMMIT (ROLLBACK on error), the two extra round
 //   trips the service's contract requires of a write. Reads stay one statement without a transaction.
 // The bench compares reads with the plain mode and writes with the BEGIN/COMMIT one.
@@ -358,7 +358,8 @@ async function createTodo(db: Queryable, user: string, fields: TodoFields): Prom
   return rows[0]!;
 }
 
-async function patchTodo(db: Queryable, user: string, id: string, fields: TodoFields): Promise<TodoRow> {
+/** `lockOwner`: the user row's lock first, in the statement (the service's OWNER_LOCKED), for a batch's several UPDATEs in one transaction. */
+async function patchTodo(db: Queryable, user: string, id: string, fields: TodoFields, lockOwner = false): Promise<TodoRow> {
   const params: unknown[] = [id, user];
   const sets: string[] = [];
   const changed: string[] = [];
@@ -377,7 +378,7 @@ async function patchTodo(db: Queryable, user: string, id: string, fields: TodoFi
   if (fields.completed !== undefined) sets.push(`completed_at = ${fields.completed ? `CASE WHEN completed THEN completed_at ELSE ${nowParam} END` : 'NULL'}`);
   sets.push('version = version + 1', `updated_at = ${nowParam}`);
   const { rows } = await db.query<TodoRow>(
-    `UPDATE todos SET ${sets.join(', ')} WHERE id = $1 AND user_id = $2 AND (${changed.join(' OR ')}) RETURNING ${COLUMNS}`,
+    `UPDATE todos SET ${sets.join(', ')} WHERE ${lockOwner ? 'EXISTS (SELECT 1 FROM users WHERE id = $2 FOR UPDATE) AND ' : ''}id = $1 AND user_id = $2 AND (${changed.join(' OR ')}) RETURNING ${COLUMNS}`,
     params,
   );
   return rows[0] ?? getTodo(user, id, db);
@@ -435,6 +436,42 @@ async function moveTodo(db: Queryable, user: string, id: string, move: MoveField
 async function deleteTodo(db: Queryable, user: string, id: string): Promise<void> {
   const { rowCount } = await db.query('DELETE FROM todos WHERE id = $1 AND user_id = $2', [id, user]);
   if (rowCount === 0) throw new HttpError(404, 'not_found', 'No todo with this id.');
+}
+
+// ---- POST /v1/batch: todo creates and updates only (what the bench sends), run in order in one write()
+
+const BATCH_MAX = 100;
+type BatchStep = { op: 'create'; fields: TodoFields } | { op: 'update'; id: string; fields: TodoFields };
+
+function validateBatch(body: Record<string, unknown>): BatchStep[] {
+  for (const key of Object.keys(body)) if (key !== 'operations') throw invalid(key, 'Unknown field.');
+  const operations = body.operations;
+  if (!Array.isArray(operations) || operations.length < 1 || operations.length > BATCH_MAX) throw invalid('operations', `Must be 1 to ${BATCH_MAX} operations.`);
+  return operations.map((op: unknown, i): BatchStep => {
+    const at = `operations/${i}`;
+    if (typeof op !== 'object' || op === null || Array.isArray(op)) throw invalid(at, 'Must be an object.');
+    const { op: kind, type, id, data, ...rest } = op as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    // ref and if_match too: no bench scenario sends them.
+    if (extra !== undefined) throw invalid(`${at}/${extra}`, 'Not taken by the baseline.');
+    if (type !== 'todo' || (kind !== 'create' && kind !== 'update')) throw invalid(`${at}/op`, 'The baseline runs todo creates and updates only.');
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw invalid(`${at}/data`, 'Must be an object.');
+    const fields = validateFields(data as Record<string, unknown>, kind === 'create');
+    if (kind === 'create') {
+      if (id !== undefined) throw invalid(`${at}/id`, 'A create takes no id.');
+      return { op: 'create', fields };
+    }
+    return { op: 'update', id: uuid(id, `${at}/id`), fields };
+  });
+}
+
+async function runBatch(db: Queryable, user: string, steps: BatchStep[]): Promise<Array<{ status: 200 | 201; row: TodoRow }>> {
+  const results: Array<{ status: 200 | 201; row: TodoRow }> = [];
+  for (const step of steps) {
+    if (step.op === 'create') results.push({ status: 201, row: await createTodo(db, user, step.fields) });
+    else results.push({ status: 200, row: await patchTodo(db, user, step.id, step.fields, true) });
+  }
+  return results;
 }
 
 // ---- the list: the same filters, sorts and keyset shape as the service
@@ -634,6 +671,13 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promi
   if (pathname === '/v1/changes') {
     if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'Use GET.');
     return send(res, 200, await listChanges(await authenticate(req), url.searchParams));
+  }
+  if (pathname === '/v1/batch') {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
+    const user = await authenticate(req);
+    const steps = validateBatch(await readJson(req, ['application/json']));
+    const results = await write((db) => runBatch(db, user, steps));
+    return send(res, 200, { results: results.map(({ status, row }) => ({ status, data: toTodo(row), etag: `"${row.version}"` })) });
   }
   if (pathname !== '/v1/todos' && !pathname.startsWith('/v1/todos/')) throw new HttpError(404, 'not_found', 'No such route.');
   const user = await authenticate(req);

@@ -2,7 +2,7 @@ import type { BenchDatabase } from './bench-database.js';
 import type { LoadGenerator } from './load-client.js';
 import type { LoadResult } from './load-protocol.js';
 import { cpuMeter, sampleRss } from './proc-stats.js';
-import type { Operation, Scenario } from './scenarios.js';
+import { BATCH_SIZE, type Operation, type Scenario } from './scenarios.js';
 import type { ServerProcess } from './server-process.js';
 import { databaseBackends, readStatements, resetStatements, waitForQuiet } from './statements.js';
 
@@ -23,9 +23,19 @@ export const BASELINE_LABEL: Record<BaselineName, string> = {
 /**
  * Statements each operation sends, in the service and in the BEGIN/COMMIT baseline: reads 1, writes 3 (BEGIN, the
  * statement, COMMIT), a move 5 (BEGIN, the user row's lock that reserves the end key, the read of the todo and its
- * neighbours, the UPDATE, COMMIT). The plain baseline sends the same without BEGIN and COMMIT.
+ * neighbours, the UPDATE, COMMIT), a batch BEGIN, one statement per operation, COMMIT. The plain baseline sends the same without BEGIN and COMMIT.
  */
-export const STATEMENTS_PER_OPERATION: Record<Operation, number> = { get: 1, list: 1, feed: 1, create: 3, 'create-in-list': 3, patch: 3, move: 5 };
+export const STATEMENTS_PER_OPERATION: Record<Operation, number> = {
+  get: 1,
+  list: 1,
+  feed: 1,
+  create: 3,
+  'create-in-list': 3,
+  patch: 3,
+  move: 5,
+  'batch-create': BATCH_SIZE + 2,
+  'batch-update': BATCH_SIZE + 2,
+};
 
 /** Whether a scenario sends writes: then its ratios are against the BEGIN/COMMIT baseline (the mix too). */
 export const hasWrites = (scenario: Scenario): boolean => (Object.entries(scenario.weights) as Array<[Operation, number]>).some(([op, w]) => w > 0 && STATEMENTS_PER_OPERATION[op] > 1);

@@ -53,8 +53,9 @@ const USAGE = `Usage: npm run bench [-- --quick] [--profile] [--no-scale] [--dur
   --webhook-rate=<n>  creates per second of the webhook latency runs (default 200)
   --duration=<s> seconds per measured run (default 10, or 1.5 with --quick)
   --only=<names> only these scenarios (comma-separated: get,list,list-position,create,create-no-feed,
-                 create-in-list,patch,patch-no-feed,move,mix,feed) and parts (webhooks: the delivery part
-                 runs with --only only when named)
+                 create-in-list,patch,patch-no-feed,move,mix,feed,batch-create,batch-update; a batch is
+                 compared with create or patch only when that runs too) and parts (webhooks: the delivery
+                 part runs with --only only when named)
   --connections=<n,...>  only these connection counts (default 1,32,128)
   With --quick, --only or --connections the run writes results/partial.* instead of results/latest.*.
 Exit code 2 when any request failed (non-2xx, connection error or timeout); the report says which.

@@ -5,6 +5,7 @@ import type { Machine } from './machine.js';
 import { BASELINE_LABEL, expectedStatementsPerRequest, failuresOf, type BaselineName, type Measurement, type ScenarioMeasurement } from './measure.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScaleResult, ScaleRow } from './scale.js';
+import { BATCH_SIZE, SCENARIOS } from './scenarios.js';
 import type { WebhookResult } from './webhooks.js';
 
 export interface ScenarioRow extends ScenarioMeasurement {
@@ -44,6 +45,8 @@ export interface BenchReport {
     nodeFlags: string[];
   };
   scenarios: ScenarioRow[];
+  /** Each batch row's operations per second against its single-request scenario's in this run (batchComparison). */
+  batches: BatchRow[];
   /** 1-minute load average when the run ended (the start is in `machine`). */
   loadAverageAtEnd: number;
   /** Peak RSS over each server's whole life (VmHWM), in MB; baselineTx is null when the BEGIN/COMMIT baseline did not run. */
@@ -60,6 +63,70 @@ export interface BenchReport {
   failures: string[];
   /** The targets of the benchmark issue, checked against this run's figures. */
   targets: TargetReport;
+}
+
+/** A batch scenario's figures: batches (requests) per second, operations per second (size × that), latency of a batch. */
+export interface BatchFigures {
+  requestsPerSecond: number;
+  operationsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** A single-request scenario's figures at the same connection count: one operation per request. */
+export interface SingleFigures {
+  operationsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** One server's batch against its own single requests: ratio = batch operations/s ÷ single operations/s (null when the single scenario did not run). */
+export interface BatchSide {
+  batch: BatchFigures;
+  single: SingleFigures | null;
+  ratio: number | null;
+}
+
+export interface BatchRow {
+  scenario: string;
+  label: string;
+  connections: number;
+  /** Operations per batch. */
+  size: number;
+  /** The single-request scenario of the same operation (create, patch). */
+  single: string;
+  service: BatchSide;
+  /** The BEGIN/COMMIT baseline: its batch (one transaction of `size` statements on one client) against its own single requests. */
+  baselineTx: BatchSide | undefined;
+}
+
+/**
+ * The batch rows against the single-request rows of the same run, server by server and at the
+ * same connection count: how many more operations per second a batch gives (issue 14).
+ */
+export function batchComparison(rows: ScenarioRow[]): BatchRow[] {
+  return rows.flatMap((row) => {
+    const batch = SCENARIOS.find((s) => s.name === row.scenario)?.batch;
+    if (!batch) return [];
+    const single = rows.find((r) => r.scenario === batch.single && r.connections === row.connections);
+    const side = (m: Measurement, s: Measurement | undefined): BatchSide => {
+      const figures: BatchFigures = { requestsPerSecond: m.load.rps, operationsPerSecond: m.load.rps * batch.size, p50Ms: m.load.latencyMs.p50, p99Ms: m.load.latencyMs.p99 };
+      const singleFigures = s ? { operationsPerSecond: s.load.rps, p50Ms: s.load.latencyMs.p50, p99Ms: s.load.latencyMs.p99 } : null;
+      const ratio = singleFigures && singleFigures.operationsPerSecond > 0 ? Math.round((figures.operationsPerSecond / singleFigures.operationsPerSecond) * 100) / 100 : null;
+      return { batch: figures, single: singleFigures, ratio };
+    };
+    return [
+      {
+        scenario: row.scenario,
+        label: row.label,
+        connections: row.connections,
+        size: batch.size,
+        single: batch.single,
+        service: side(row.service, single?.service),
+        baselineTx: row.baselineTx ? side(row.baselineTx, single?.baselineTx) : undefined,
+      },
+    ];
+  });
 }
 
 /** Connection counts the req/s, p99 and RSS targets apply at. */
@@ -92,9 +159,9 @@ export interface TargetReport {
 
 /**
  * Req/s: each read scenario (get, list, list-position) at 32 and 128 connections ≥ 0.7 × the plain baseline's,
- * each scenario with writes (create, create-in-list, patch, move, mix) ≥ 0.75 × the BEGIN/COMMIT baseline's. p99 below
+ * each scenario with writes (create, create-in-list, patch, move, mix, the batches) ≥ 0.75 × the BEGIN/COMMIT baseline's. p99 below
  * twice the compared baseline's at the same connection counts; peak RSS below 1.2 × the plain
- * baseline's. Statements per request at every connection count: 1 per read, 3 per write, 5 per move for the
+ * baseline's. Statements per request at every connection count: 1 per read, 3 per write, 5 per move, BATCH_SIZE + 2 per batch for the
  * service and the BEGIN/COMMIT baseline (the mix: weighted by the requests it actually sent).
  */
 export function checkTargets(rows: ScenarioRow[], rss: BenchReport['lifetimePeakRssMb']): TargetReport {
@@ -114,7 +181,7 @@ export function checkTargets(rows: ScenarioRow[], rss: BenchReport['lifetimePeak
       if (!m) continue;
       const expected = expectedStatementsPerRequest(m.server, m.load.operations);
       const who = m.server === 'service' ? 'service' : BASELINE_LABEL['baseline-tx'];
-      add(`${who} statements/request = ${fixed(expected)} (1 per read, 3 per write, 5 per move)`, what, m.statementsPerRequest, (v) => expected !== null && Math.abs(v - expected) <= STATEMENTS_TOLERANCE);
+      add(`${who} statements/request = ${fixed(expected)} (1 per read, 3 per write, 5 per move, ${BATCH_SIZE + 2} per batch of ${BATCH_SIZE})`, what, m.statementsPerRequest, (v) => expected !== null && Math.abs(v - expected) <= STATEMENTS_TOLERANCE);
     }
   }
   const rssRatio = rss.service !== null && rss.baseline ? rss.service / rss.baseline : null;
@@ -136,7 +203,7 @@ export function renderTargets(r: BenchReport): string[] {
   const lines = [
     '## Targets',
     '',
-    `Req/s at ${TARGET_CONNECTIONS.join(' and ')} connections: each read scenario ≥ ${RPS_TARGET.baseline} × the **plain baseline**'s (one statement, no transaction); each scenario with writes ≥ ${RPS_TARGET['baseline-tx']} × the **BEGIN/COMMIT baseline**'s (each write in BEGIN, statement, COMMIT; the mix has writes, so it is compared with this one too). p99 below ${P99_TARGET} × the same baseline's at those counts; the service's peak RSS below ${RSS_TARGET} × the plain baseline's; statements per request 1 per read, 3 per write and 5 per move (BEGIN, the user row's lock, the read of the neighbours, the UPDATE, COMMIT; service and BEGIN/COMMIT baseline, ±${STATEMENTS_TOLERANCE}; the mix weighted by the requests it sent).`,
+    `Req/s at ${TARGET_CONNECTIONS.join(' and ')} connections: each read scenario ≥ ${RPS_TARGET.baseline} × the **plain baseline**'s (one statement, no transaction); each scenario with writes ≥ ${RPS_TARGET['baseline-tx']} × the **BEGIN/COMMIT baseline**'s (each write in BEGIN, statement, COMMIT; the mix has writes, so it is compared with this one too). p99 below ${P99_TARGET} × the same baseline's at those counts; the service's peak RSS below ${RSS_TARGET} × the plain baseline's; statements per request 1 per read, 3 per write, 5 per move (BEGIN, the user row's lock, the read of the neighbours, the UPDATE, COMMIT) and ${BATCH_SIZE + 2} per batch of ${BATCH_SIZE} (BEGIN, one per operation, COMMIT; service and BEGIN/COMMIT baseline, ±${STATEMENTS_TOLERANCE}; the mix weighted by the requests it sent).`,
     '',
     `**${t.missed === 0 ? 'All targets met' : `${t.missed} of ${t.checks.length} targets missed`}** (${t.met} met${t.notMeasured > 0 ? `, ${t.notMeasured} not measured` : ''}).`,
     '',
@@ -218,6 +285,7 @@ export function renderMarkdown(r: BenchReport): string {
   lines.push(...header(r), '', ...renderTargets(r), '', ...mainTable(r), '', ...cpuTable(r), '', ...serverOutput(r), ...statementLists(r));
   const cost = feedCost(r);
   if (cost.length > 0) lines.push('', ...cost);
+  if (r.batches.length > 0) lines.push('', ...batchTable(r.batches));
   if (r.scale) lines.push('', ...scaleTables(r.scale));
   if (r.webhooks) lines.push('', ...webhookTables(r.webhooks));
   if (r.profile) lines.push('', ...profileSection(r.profile));
@@ -234,7 +302,7 @@ function header(r: BenchReport): string[] {
     `- Node ${m.node}; PostgreSQL ${m.postgres} (${r.database.source})`,
     `- Data: ${int(r.settings.users)} users × ${r.settings.todosPerUser} todos in their default list and ${r.settings.listTodosPerUser} in a second list; each request picks a random user and one of that user's todos (the second list's, for list-position, create-in-list and move), with a pre-signed HS256 token`,
     `- Feed: ${int(r.settings.feedUsers)} more users with ${r.settings.feedTodosPerUser} todos each in their default list, then 10 of them deleted and the list changed once more (the triggers wrote every change); a feed request asks a random such user's last 100 changes (todos, the 10 deletions and the list) after a cursor the service issued`,
-    `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement, COMMIT on one pooled client; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list, list-position) and against tx for create, create-in-list, patch, move and the mix (it has writes)`,
+    `- Baselines: **plain** (one statement per request, no transaction) on every row; **tx**, the BEGIN/COMMIT baseline (the same server with BASELINE_TX=1: each write runs as BEGIN, the statement(s), COMMIT on one pooled client, a batch's ${BATCH_SIZE} statements in one transaction; reads unchanged) on the rows with writes. Ratios are against plain for reads (get, list, list-position) and against tx for create, create-in-list, patch, move, the batches and the mix (it has writes)`,
     `- Runs: ${r.settings.warmupSec} s warm-up, then ${r.settings.durationSec} s measured, plain baseline, then tx baseline (rows with writes), then service for each row; pool max ${r.settings.poolMax} in each; node flags of all (those of \`npm start\`): \`${r.settings.nodeFlags.join(' ')}\`; load by ${r.settings.loadGenerator}`,
     `- Round trips: ${r.database.roundTrips}`,
   ];
@@ -251,7 +319,7 @@ function mainTable(r: BenchReport): string[] {
   const lines = [
     '## Throughput, latency, round trips and memory',
     '',
-    "Ratios are service ÷ the baseline named in *against*: **plain** (one statement per request, no transaction) for the reads, **tx** (BEGIN/COMMIT baseline: each write as BEGIN, statement(s), COMMIT) for create, create-in-list, patch, move and the mix, which has writes. req/s below 1 and p99 above 1 mean the service is slower. Both baselines' figures are shown where measured (tx only on the rows with writes; '–' elsewhere). Latency in ms.",
+    "Ratios are service ÷ the baseline named in *against*: **plain** (one statement per request, no transaction) for the reads, **tx** (BEGIN/COMMIT baseline: each write as BEGIN, statement(s), COMMIT) for create, create-in-list, patch, move, the batches and the mix, which has writes. A batch row's req/s counts batches (its operations/s: see *Batches* below). req/s below 1 and p99 above 1 mean the service is slower. Both baselines' figures are shown where measured (tx only on the rows with writes; '–' elsewhere). Latency in ms.",
     '',
     '| scenario | conns | against | plain req/s | tx req/s | svc req/s | req/s ratio | plain p50 | tx p50 | svc p50 | plain p99 | tx p99 | svc p99 | p99 ratio | plain stmts/req | tx stmts/req | svc stmts/req | plain RSS MB | tx RSS MB | svc RSS MB | failed (plain/tx/svc) |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -420,6 +488,41 @@ function feedCost(r: BenchReport): string[] {
     );
   }
   return lines;
+}
+
+/** Each batch row against the single requests of the same operation: operations per second, service and BEGIN/COMMIT baseline. */
+function batchTable(rows: BatchRow[]): string[] {
+  const ops = (side: BatchSide | undefined) => (side ? int(side.batch.operationsPerSecond) : '–');
+  const single = (side: BatchSide | undefined) => (side?.single ? int(side.single.operationsPerSecond) : 'n/a');
+  return [
+    '## Batches: operations per second against single requests',
+    '',
+    `\`POST /v1/batch\` with ${rows[0]?.size ?? BATCH_SIZE} operations, each the body of a single request of the scenario named in *single* (the same fields), against that scenario's single requests in this run at the same connection count. A batch's req/s counts batches; its operations/s = size × req/s; a single request is one operation. *Ratio* = the batch's operations/s ÷ the single requests' operations/s: how many more writes per second the same server does in batches. Service and BEGIN/COMMIT baseline (its batch: one transaction of ${BATCH_SIZE} statements on one client), each against its own single requests; 'n/a' when the single scenario did not run. Latency of a whole batch, in ms.`,
+    '',
+    '| batch | conns | single | svc batches/s | svc ops/s | svc p50 | svc p99 | svc single ops/s | svc single p99 | svc ratio | tx batches/s | tx ops/s | tx p99 | tx single ops/s | tx ratio |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((row) => {
+      const s = row.service;
+      const t = row.baselineTx;
+      return `| ${[
+        row.label,
+        row.connections,
+        row.single,
+        int(s.batch.requestsPerSecond),
+        ops(s),
+        fixed(s.batch.p50Ms),
+        fixed(s.batch.p99Ms),
+        single(s),
+        fixed(s.single?.p99Ms),
+        fixed(s.ratio),
+        t ? int(t.batch.requestsPerSecond) : '–',
+        ops(t),
+        t ? fixed(t.batch.p99Ms) : '–',
+        single(t),
+        fixed(t?.ratio),
+      ].join(' | ')} |`;
+    }),
+  ];
 }
 
 function webhookTables(w: WebhookResult): string[] {

@@ -11,7 +11,7 @@ import { describeMachine } from './machine.js';
 import { BASELINE_LABEL, comparedBaseline, hasWrites, measureScenario, serverOf, type BaselineName, type MeasureContext, type Measurement, type ServerName } from './measure.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { readProfile, summariseProfile } from './profile.js';
-import { checkTargets, collectFailures, renderMarkdown, renderTargets, webhookFailures, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
+import { batchComparison, checkTargets, collectFailures, renderMarkdown, renderTargets, webhookFailures, writeReport, type BenchReport, type ProfiledRun, type ScenarioRow } from './report.js';
 import { readMemory } from './proc-stats.js';
 import { runScale } from './scale.js';
 import { FEED_GROUP, FEED_PAGE, MAIN_GROUP, SCENARIOS, type BenchUser, type Scenario } from './scenarios.js';
@@ -214,7 +214,7 @@ async function runScenarios(ctx: MeasureContext, options: BenchOptions): Promise
       log(
         `${scenario.name.padEnd(14)} c=${String(connections).padEnd(3)} plain baseline ${figures(row.baseline)} | ` +
           (row.baselineTx ? `BEGIN/COMMIT baseline ${figures(row.baselineTx)} | ` : '') +
-          `service ${figures(row.service)} | ratio ${row.rpsRatio} vs ${BASELINE_LABEL[row.against]}` +
+          `service ${figures(row.service)}${scenario.batch ? ` (${Math.round(row.service.load.rps * scenario.batch.size)} ops/s)` : ''} | ratio ${row.rpsRatio} vs ${BASELINE_LABEL[row.against]}` +
           (failed(row.baseline, row.baselineTx, row.service) ? '  ⚠ FAILED REQUESTS' : ''),
       );
     }
@@ -357,6 +357,7 @@ async function main(): Promise<number> {
       nodeFlags: START_FLAGS,
     },
     scenarios,
+    batches: batchComparison(scenarios),
     loadAverageAtEnd: describeMachine(db.serverVersion).loadAverage,
     lifetimePeakRssMb,
     scale,

@@ -1,6 +1,9 @@
 // The request mixes the load generator sends; shared by the orchestrator and the load worker.
 
-export type Operation = 'get' | 'list' | 'create' | 'create-in-list' | 'patch' | 'move' | 'feed';
+export type Operation = 'get' | 'list' | 'create' | 'create-in-list' | 'patch' | 'move' | 'feed' | 'batch-create' | 'batch-update';
+
+/** Operations in one POST /v1/batch of the batch scenarios (issue 14: "a batch of 20 creates and a batch of 20 updates"). */
+export const BATCH_SIZE = 20;
 
 export interface Scenario {
   /** Stable name, used in the report and the JSON. */
@@ -18,6 +21,11 @@ export interface Scenario {
    * (todos, lists, labels), to show what they cost a write; re-enabled right after.
    */
   feedTriggers?: boolean;
+  /**
+   * A POST /v1/batch scenario: `size` operations per request, each the request of the single-request
+   * scenario `single` (its operations per second are what the batch is compared with, in the same run).
+   */
+  batch?: { size: number; single: string };
 }
 
 export const MAIN_GROUP = 'main';
@@ -40,6 +48,9 @@ export const SCENARIOS: Scenario[] = [
   // 70% reads (50% one todo, 20% a page), 20% updates, 10% creates.
   { name: 'mix', label: 'mix: 50% get, 20% list, 20% patch, 10% create', weights: { get: 50, list: 20, patch: 20, create: 10 } },
   { name: 'feed', label: `GET /v1/changes?cursor=…&limit=${FEED_PAGE} (${FEED_PAGE} changes)`, weights: { feed: 1 }, group: FEED_GROUP },
+  // Last, so their creates (20 a request) grow the users' default lists only after every other scenario ran.
+  { name: 'batch-create', label: `POST /v1/batch, ${BATCH_SIZE} todo creates`, weights: { 'batch-create': 1 }, batch: { size: BATCH_SIZE, single: 'create' } },
+  { name: 'batch-update', label: `POST /v1/batch, ${BATCH_SIZE} todo updates`, weights: { 'batch-update': 1 }, batch: { size: BATCH_SIZE, single: 'patch' } },
 ];
 
 export interface BenchUser {
@@ -68,8 +79,27 @@ function listOf(user: BenchUser): NonNullable<BenchUser['list']> {
   return user.list;
 }
 
-const createBody = (n: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ title: `Bench created #${n}`, description: 'Written by the load generator', priority: pick(PRIORITY_NAMES), due_at: '2027-01-15T09:00:00Z', ...extra });
+// The bodies of a single create and patch; a batch's operations carry the same, so per operation they do the same work.
+const createData = (n: number, extra: Record<string, unknown> = {}) => ({
+  title: `Bench created #${n}`,
+  description: 'Written by the load generator',
+  priority: pick(PRIORITY_NAMES),
+  due_at: '2027-01-15T09:00:00Z',
+  ...extra,
+});
+// A new title every time, so the patch always changes the row (no "unchanged" re-read).
+const patchData = (n: number) => ({ title: `Bench patched #${n}`, completed: Math.random() < 0.5, priority: pick(PRIORITY_NAMES) });
+
+/** `count` distinct items, in random order (a partial Fisher-Yates shuffle). */
+function pickDistinct<T>(items: readonly T[], count: number): T[] {
+  if (items.length < count) throw new Error(`a batch needs ${count} distinct todos of a user, who has ${items.length}`);
+  const copy = [...items];
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, count);
+}
 
 /** Picks an operation by weight. */
 export function operationPicker(weights: Partial<Record<Operation, number>>): () => Operation {
@@ -98,17 +128,25 @@ export function buildRequest(operation: Operation, users: readonly BenchUser[], 
       return { method: 'GET', path: query ? `/v1/todos?${query}` : '/v1/todos', headers: { authorization: auth } };
     }
     case 'create':
-      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: createBody(n) };
+      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(createData(n)) };
     case 'create-in-list':
-      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: createBody(n, { list_id: listOf(user).id }) };
+      return { method: 'POST', path: '/v1/todos', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(createData(n, { list_id: listOf(user).id })) };
     case 'patch':
-      // A new title every time, so the patch always changes the row (no "unchanged" re-read).
       return {
         method: 'PATCH',
         path: `/v1/todos/${pick(user.todoIds)}`,
         headers: { authorization: auth, 'content-type': 'application/merge-patch+json' },
-        body: JSON.stringify({ title: `Bench patched #${n}`, completed: Math.random() < 0.5, priority: pick(PRIORITY_NAMES) }),
+        body: JSON.stringify(patchData(n)),
       };
+    case 'batch-create': {
+      const operations = Array.from({ length: BATCH_SIZE }, (_, k) => ({ op: 'create', type: 'todo', data: createData(n + k) }));
+      return { method: 'POST', path: '/v1/batch', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ operations }) };
+    }
+    case 'batch-update': {
+      // Distinct todos and no if_match: concurrent batches of one user wait for each other (the user row's lock) but never 412.
+      const operations = pickDistinct(user.todoIds, BATCH_SIZE).map((id, k) => ({ op: 'update', type: 'todo', id, data: patchData(n + k) }));
+      return { method: 'POST', path: '/v1/batch', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ operations }) };
+    }
     case 'feed': {
       if (!user.feedCursor) throw new Error('the feed scenario needs users with a feed cursor (BenchUser.feedCursor)');
       return { method: 'GET', path: `/v1/changes?cursor=${encodeURIComponent(user.feedCursor)}&limit=${FEED_PAGE}`, headers: { authorization: auth } };
