@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
+import { setNextLink } from '../../lib/next-link.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as labels from '../../services/label-service.js';
 import type { CreateRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute } from './labels.routes.js';
@@ -19,11 +20,7 @@ export function toLabel(label: labels.LabelRow): z.infer<typeof LabelSchema> {
 
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const page = await labels.listLabels(c.get('user').id, c.req.valid('query'));
-  if (page.nextCursor) {
-    const next = new URL(c.req.url);
-    next.searchParams.set('cursor', page.nextCursor);
-    c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-  }
+  setNextLink(c, page.nextCursor);
   return c.json({ data: page.labels.map(toLabel), next_cursor: page.nextCursor }, 200);
 };
 

@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
+import { setNextLink } from '../../lib/next-link.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as lists from '../../services/list-service.js';
 import type { CreateRoute, GetRoute, ListRoute, MoveRoute, PatchRoute, RemoveRoute } from './lists.routes.js';
@@ -24,11 +25,7 @@ export function toList(list: lists.ListRow): z.infer<typeof ListSchema> {
 
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const page = await lists.listLists(c.get('user').id, c.req.valid('query'));
-  if (page.nextCursor) {
-    const next = new URL(c.req.url);
-    next.searchParams.set('cursor', page.nextCursor);
-    c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-  }
+  setNextLink(c, page.nextCursor);
   return c.json({ data: page.lists.map(toList), next_cursor: page.nextCursor }, 200);
 };
 

@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
+import { setNextLink } from '../../lib/next-link.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as todos from '../../services/todo-service.js';
 import type { CreateRoute, GetRoute, ListRoute, MoveRoute, PatchRoute, RemoveRoute } from './todos.routes.js';
@@ -32,11 +33,7 @@ export function toTodo(todo: todos.TodoRow): z.infer<typeof TodoSchema> {
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const query = c.req.valid('query');
   const page = await todos.listTodos(c.get('user').id, query, { searchTimeoutMs: c.get('deps').config.dbSearchStatementTimeoutMs });
-  if (page.nextCursor) {
-    const next = new URL(c.req.url);
-    next.searchParams.set('cursor', page.nextCursor);
-    c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-  }
+  setNextLink(c, page.nextCursor);
   return c.json({ data: page.todos.map(toTodo), next_cursor: page.nextCursor }, 200);
 };
 

@@ -1,13 +1,14 @@
 import type { z } from '@hono/zod-openapi';
 import type { Env } from '../../env.js';
 import { etagOf, ifMatchVersions, noneMatchHits } from '../../lib/etag.js';
+import { setNextLink } from '../../lib/next-link.js';
 import type { AppRouteHandler } from '../../lib/types.js';
 import * as webhooks from '../../services/webhook-service.js';
 import type { TargetPolicy } from '../../services/webhook-target.js';
 import type { CreateRoute, DeliveriesRoute, GetRoute, ListRoute, PatchRoute, RemoveRoute, RotateSecretRoute, TestRoute } from './webhooks.routes.js';
 import type { WebhookAttemptSchema, WebhookSchema, WebhookWithSecretSchema } from './webhooks.schemas.js';
 
-const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The explicit mapping from the model to the contract's Webhook (never the secrets); test events render it too. */
 export function toWebhook(webhook: webhooks.WebhookPublicRow): z.infer<typeof WebhookSchema> {
@@ -44,17 +45,9 @@ function toAttempt(attempt: webhooks.WebhookAttemptRow): z.infer<typeof WebhookA
 /** Where this deployment may send webhooks (API.md, Webhooks, SSRF). */
 export const targetPolicy = (config: Env): TargetPolicy => ({ httpsOnly: config.isProduction, allowPrivate: config.webhookAllowPrivateTargets });
 
-function nextLink(url: string, cursor: string | null): string | undefined {
-  if (!cursor) return undefined;
-  const next = new URL(url);
-  next.searchParams.set('cursor', cursor);
-  return `<${next.pathname}${next.search}>; rel="next"`;
-}
-
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const page = await webhooks.listWebhooks(c.get('user').id, c.req.valid('query'));
-  const link = nextLink(c.req.url, page.nextCursor);
-  if (link) c.header('Link', link);
+  setNextLink(c, page.nextCursor);
   return c.json({ data: page.webhooks.map(toWebhook), next_cursor: page.nextCursor }, 200);
 };
 
@@ -102,7 +95,6 @@ export const test: AppRouteHandler<TestRoute> = async (c) => {
 
 export const deliveries: AppRouteHandler<DeliveriesRoute> = async (c) => {
   const page = await webhooks.listAttempts(c.get('user').id, c.req.valid('param').id, c.req.valid('query'));
-  const link = nextLink(c.req.url, page.nextCursor);
-  if (link) c.header('Link', link);
+  setNextLink(c, page.nextCursor);
   return c.json({ data: page.attempts.map(toAttempt), next_cursor: page.nextCursor }, 200);
 };
