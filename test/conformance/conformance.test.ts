@@ -49,8 +49,8 @@ async function packAndInstall(): Promise<void> {
   expect(tarballs).toHaveLength(1);
   mkdirSync(projectDir);
   writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'integrator-ci', private: true }, null, 2));
-  // From npm's cache only: ajv, ajv-formats and yaml are in it (the repository installed them).
-  const install = await runCommand('npm', ['install', path.join(packDir, tarballs[0]!), '--offline', '--no-audit', '--no-fund'], { cwd: projectDir, env: npmEnv, timeoutMs: 120_000 });
+  // ajv, ajv-formats and yaml from npm's cache where it has them (npm ci put their tarballs there), else the registry.
+  const install = await runCommand('npm', ['install', path.join(packDir, tarballs[0]!), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: projectDir, env: npmEnv, timeoutMs: 120_000 });
   expect(install.code, `npm install of the tarball failed:\n${install.output}`).toBe(0);
 }
 

@@ -34,7 +34,7 @@ describe('client.batch()', () => {
       { op: 'update', type: 'todo', id: '@r2', data: { completed: true }, if_match: '"1"' },
     ]);
     const sent = await b.send({ idempotencyKey: crypto.randomUUID() });
-    expect(sent.results.map((r) => r.status)).toEqual([201, 201, 201, 201, 200]);
+    expect(sent.data.results.map((r) => r.status)).toEqual([201, 201, 201, 201, 200]);
     const trip = sent.get(list).data!;
     // Typed by kind: a List has todo_count, a Todo has completed. Each result is the object as it was after its own operation.
     expect(trip.todo_count).toBe(0);

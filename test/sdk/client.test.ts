@@ -60,7 +60,7 @@ describe('calls', () => {
 
     const fetched = await client.todos.get(created.data.id);
     expect(fetched).toEqual({ notModified: false, data: created.data, etag: created.etag, ...META });
-    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, etag: created.etag, ...META });
+    expect(await client.todos.get(created.data.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, data: null, etag: created.etag, ...META });
 
     const updated = await client.todos.update(created.data.id, { completed: true, description: null });
     expect(updated.data).toMatchObject({ completed: true, description: null, title: 'Buy oat milk', version: 2 });
@@ -70,8 +70,21 @@ describe('calls', () => {
     const changed = await client.todos.get(created.data.id, { ifNoneMatch: created.etag });
     expect(changed.notModified).toBe(false);
 
-    await client.todos.delete(created.data.id);
+    // A 204 is a result too: no body, so `data` is null; the answer's metadata is there.
+    expect(await client.todos.delete(created.data.id)).toEqual({ data: null, ...META });
     expect(await rejectionOf(client.todos.get(created.data.id))).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('webhooks.get: the webhook and its ETag, or { notModified: true } while it is unchanged', async () => {
+    const client = await newClient();
+    const created = await client.webhooks.create({ url: 'http://127.0.0.1:9/hooks', events: ['todo.created'] });
+    const { secret, ...webhook } = created.data;
+    expect(secret).toMatch(/^whsec_/);
+    expect(await client.webhooks.get(webhook.id)).toEqual({ notModified: false, data: webhook, etag: created.etag, ...META });
+    expect(await client.webhooks.get(webhook.id, { ifNoneMatch: created.etag })).toEqual({ notModified: true, data: null, etag: created.etag, ...META });
+    const disabled = await client.webhooks.update(webhook.id, { enabled: false }, { ifMatch: created.etag });
+    expect(await client.webhooks.get(webhook.id, { ifNoneMatch: created.etag })).toEqual({ notModified: false, data: disabled.data, etag: disabled.etag, ...META });
+    expect(await client.webhooks.delete(webhook.id, { ifMatch: disabled.etag })).toEqual({ data: null, ...META });
   });
 
   it('ifMatch makes update and delete conditional on the ETag that was read', async () => {
@@ -124,7 +137,7 @@ describe('calls', () => {
     const work = await client.labels.create({ name: ' Work ', color: '#1E90FF' });
     expect(work.data).toMatchObject({ name: 'Work', color: '#1e90ff', version: 1 });
     expect(work.location).toBe(`/v1/labels/${work.data.id}`);
-    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, etag: work.etag, ...META });
+    expect(await client.labels.get(work.data.id, { ifNoneMatch: work.etag })).toEqual({ notModified: true, data: null, etag: work.etag, ...META });
     expect(await rejectionOf(client.labels.create({ name: 'WORK' }))).toMatchObject({ status: 409, code: 'label_exists' });
     for (const name of ['b', 'C', 'a']) await client.labels.create({ name });
     expect((await client.labels.list({ limit: 2 })).data.map((l) => l.name)).toEqual(['a', 'b']);
@@ -160,7 +173,7 @@ describe('calls', () => {
     const home = await client.lists.create({ name: ' Home ', color: '#2E8B57' });
     expect(home.data).toMatchObject({ name: 'Home', color: '#2e8b57', version: 1, todo_count: 0, archived: false });
     expect(home.location).toBe(`/v1/lists/${home.data.id}`);
-    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, etag: home.etag, ...META });
+    expect(await client.lists.get(home.data.id, { ifNoneMatch: home.etag })).toEqual({ notModified: true, data: null, etag: home.etag, ...META });
     const work = await client.lists.create({ name: 'Work' });
     const moved = await client.lists.move(work.data.id, { before_id: home.data.id }, { ifMatch: work.etag });
     expect(moved).toEqual({ data: expect.objectContaining({ name: 'Work', version: 2 }), etag: '"2"', ...META });
@@ -175,12 +188,12 @@ describe('calls', () => {
     expect(await rejectionOf(client.lists.delete(inbox!.id))).toMatchObject({ status: 409, code: 'default_list' });
     await client.lists.delete(home.data.id, { ifMatch: archived.etag });
     expect(await rejectionOf(client.lists.get(home.data.id))).toMatchObject({ status: 404, code: 'not_found' });
-    expect((await client.me()).usage).toMatchObject({ lists: 2 });
+    expect((await client.me()).data.usage).toMatchObject({ lists: 2 });
   });
 
   it('changes: latest, list, iterate page by page from a cursor; snapshot then follow keeps a copy', async () => {
     const client = await newClient();
-    const cursor = await client.changes.latest();
+    const { data: { cursor } } = await client.changes.latest();
     const copy = new Map((await client.changes.list()).data.map((c) => [`${c.type} ${c.id}`, c.data]));
     expect([...copy.keys()]).toHaveLength(1); // the default list
     const todo = await client.todos.create({ title: 'followed' });
@@ -202,12 +215,13 @@ describe('calls', () => {
 
   it('me, health, readiness and the OpenAPI document', async () => {
     const client = await newClient();
-    const me = await client.me();
+    const { data: me } = await client.me();
     expect(me.id).toMatch(UUID);
     expect(me.email).toMatch(/@example\.com$/);
-    expect(await client.health.live()).toEqual({ status: 'ok' });
-    expect(await client.health.ready()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
-    const document = await client.openapi();
+    // Outside /v1 there is no rate limit: `rateLimit` is there, undefined.
+    expect(await client.health.live()).toEqual({ data: { status: 'ok' }, requestId: expect.any(String), rateLimit: undefined });
+    expect((await client.health.ready()).data).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    const { data: document } = await client.openapi();
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths as object)).toContain('/v1/todos/{id}');
   });
@@ -217,7 +231,7 @@ describe('calls', () => {
     let calls = 0;
     const client = createTodoClient({ baseUrl: proxy.url, getToken: () => Promise.resolve((calls++, token)) });
     const first = await client.me();
-    expect((await client.me()).id).toBe(first.id);
+    expect((await client.me()).data.id).toBe(first.data.id);
     expect(calls).toBe(2);
     expect(proxy.seen.map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
   });
@@ -284,15 +298,15 @@ describe('listing', () => {
     for await (const page of client.todos.paginate({ sort: 'created_at', limit: 2 }, { from: pages[0]!.next_cursor })) resumed.push(...page.data.map((t) => t.id));
     expect(resumed).toEqual(ids.slice(2));
 
-    expect(await client.todos.collect({ sort: 'created_at', limit: 2 })).toEqual({ data: expect.any(Array), next_cursor: null });
+    expect(await client.todos.collect({ sort: 'created_at', limit: 2 })).toEqual({ data: expect.any(Array), next_cursor: null, ...META });
     expect((await client.todos.collect({ sort: 'created_at' })).data.map((t) => t.id)).toEqual(ids);
     const first = await client.todos.collect({ sort: 'created_at', limit: 2 }, { max: 3 });
     expect(first.data.map((t) => t.id)).toEqual(ids.slice(0, 4)); // whole pages
     expect(first.next_cursor).toEqual(expect.any(String));
     const rest = await client.todos.collect({ sort: 'created_at', limit: 2 }, { from: first.next_cursor });
-    expect(rest).toEqual({ data: [expect.objectContaining({ id: ids[4] })], next_cursor: null });
+    expect(rest).toEqual({ data: [expect.objectContaining({ id: ids[4] })], next_cursor: null, ...META });
     expect((await client.todos.collect({ priority: ['high'], sort: 'created_at' })).data.map((t) => t.id)).toEqual([ids[0], ids[2], ids[4]]);
-    expect(await client.todos.collect({ completed: true })).toEqual({ data: [], next_cursor: null });
+    expect(await client.todos.collect({ completed: true })).toEqual({ data: [], next_cursor: null, ...META });
     expect(await rejectionOf(client.todos.collect({}, { from: 'forged.cursor' }))).toMatchObject({ status: 422 });
   });
 
@@ -380,7 +394,7 @@ describe('one error family: ApiError', () => {
   it('timeout: an attempt that takes longer is aborted and retried, then an ApiConnectionError with code timeout', async () => {
     const client = await newClient({ timeout: 200 });
     proxy.failNext({ delayMs: 1000 });
-    expect((await client.me()).id).toMatch(UUID);
+    expect((await client.me()).data.id).toMatch(UUID);
     expect(requests('GET', '/v1/me')).toHaveLength(2);
 
     proxy.reset();
@@ -406,7 +420,7 @@ describe('one error family: ApiError', () => {
   it('a per-call timeout wins over the client one; the caller aborting is still its own reason', async () => {
     const client = await newClient({ timeout: 100, retry: false });
     proxy.failNext({ delayMs: 400 });
-    expect(await client.health.live({ timeout: 3000 })).toEqual({ status: 'ok' });
+    expect((await client.health.live({ timeout: 3000 })).data).toEqual({ status: 'ok' });
     proxy.failNext({ delayMs: 400 });
     expect(await rejectionOf(client.health.live({ timeout: 150 }))).toMatchObject({ code: 'timeout', timeoutMs: 150 });
     proxy.failNext({ delayMs: 1000 });
@@ -480,14 +494,14 @@ describe('retries', () => {
   it('a GET is retried after 503 and 429 and then succeeds', async () => {
     const client = await newClient();
     proxy.failNext({ status: 503, retryAfter: '0' }, { status: 429, retryAfter: '0' });
-    expect((await client.me()).id).toMatch(UUID);
+    expect((await client.me()).data.id).toMatch(UUID);
     expect(requests('GET', '/v1/me')).toHaveLength(3);
   });
 
   it('a GET is retried after a dropped connection', async () => {
     const client = await newClient();
     proxy.failNext('drop');
-    expect(await client.health.live()).toEqual({ status: 'ok' });
+    expect((await client.health.live()).data).toEqual({ status: 'ok' });
     expect(requests('GET', '/health/live')).toHaveLength(2);
   });
 

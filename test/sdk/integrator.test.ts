@@ -47,9 +47,9 @@ function copyClientPackage(): string {
   return copy;
 }
 
-/** `npm install` of the tarball, from npm's cache only (openapi-fetch is in it: the repository installed it). */
+/** `npm install` of the tarball, its dependencies from npm's cache where it has them (`npm ci` put their tarballs there; a fresh machine may lack the registry documents, which then come from the registry). */
 async function installTarball(tarball: string, cwd: string): Promise<void> {
-  const install = await runCommand('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], { cwd, env: npmEnv, timeoutMs: 120_000 });
+  const install = await runCommand('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd, env: npmEnv, timeoutMs: 120_000 });
   expect(install.code, `npm install of the tarball failed:\n${install.output}`).toBe(0);
 }
 

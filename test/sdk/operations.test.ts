@@ -16,10 +16,13 @@ import { root } from './run-command.js';
 
 type Call = (client: TodoClient) => Promise<unknown>;
 
+const createLabel = (c: TodoClient) => c.labels.create({ name: `reachable ${crypto.randomUUID()}` });
+const createList = (c: TodoClient) => c.lists.create({ name: 'reachable' });
+const createWebhook = (c: TodoClient) => c.webhooks.create({ url: 'http://127.0.0.1:9/hooks', events: ['*'] });
 const newTodo = async (c: TodoClient) => (await c.todos.create({ title: 'reachable' })).data.id;
-const newLabel = async (c: TodoClient) => (await c.labels.create({ name: `reachable ${crypto.randomUUID()}` })).data.id;
-const newList = async (c: TodoClient) => (await c.lists.create({ name: 'reachable' })).data.id;
-const newWebhook = async (c: TodoClient) => (await c.webhooks.create({ url: 'http://127.0.0.1:9/hooks', events: ['*'] })).data.id;
+const newLabel = async (c: TodoClient) => (await createLabel(c)).data.id;
+const newList = async (c: TodoClient) => (await createList(c)).data.id;
+const newWebhook = async (c: TodoClient) => (await createWebhook(c)).data.id;
 
 // The spec's top-level `webhooks` (onTodoCreated, …) are in the generated `operations` too, but
 // they are requests the service SENDS: the SDK's side of them is verifyWebhook (EVENT_TYPES below).
@@ -45,12 +48,12 @@ const SDK_METHODS: Record<ApiOperationId, Call> = {
   deleteTodo: async (c) => c.todos.delete(await newTodo(c)),
   moveTodo: async (c) => c.todos.move(await newTodo(c), {}),
   listLabels: (c) => c.labels.list(),
-  createLabel: (c) => newLabel(c),
+  createLabel,
   getLabel: async (c) => c.labels.get(await newLabel(c)),
   updateLabel: async (c) => c.labels.update(await newLabel(c), { color: null }),
   deleteLabel: async (c) => c.labels.delete(await newLabel(c)),
   listLists: (c) => c.lists.list(),
-  createList: (c) => newList(c),
+  createList,
   getList: async (c) => c.lists.get(await newList(c)),
   updateList: async (c) => c.lists.update(await newList(c), { color: null }),
   deleteList: async (c) => c.lists.delete(await newList(c)),
@@ -63,7 +66,7 @@ const SDK_METHODS: Record<ApiOperationId, Call> = {
     return b.send();
   },
   listWebhooks: (c) => c.webhooks.list(),
-  createWebhook: (c) => newWebhook(c),
+  createWebhook,
   getWebhook: async (c) => c.webhooks.get(await newWebhook(c)),
   updateWebhook: async (c) => c.webhooks.update(await newWebhook(c), { description: 'reachable' }),
   deleteWebhook: async (c) => c.webhooks.delete(await newWebhook(c)),
@@ -88,6 +91,9 @@ const EVENT_TYPES: Record<EventOperationIds, WebhookEventType> = {
   onLabelDeleted: 'label.deleted',
   onWebhookTest: 'webhook.test',
 };
+
+/** What a result may carry beside `data` (README "Results"). */
+const RESULT_FIELDS = new Set(['requestId', 'rateLimit', 'etag', 'location', 'notModified', 'next_cursor', 'has_more', 'get']);
 
 interface SpecOperation {
   method: string;
@@ -138,9 +144,17 @@ describe('the SDK covers the contract', () => {
     const call = SDK_METHODS[operationId as ApiOperationId];
     expect(call, `no SDK method for ${operationId}`).toBeDefined();
     proxy.reset();
-    await call(client);
+    const result = await call(client);
     const sent = proxy.seen.filter((r) => r.method === method && templateRegExp(template).test(r.path));
     expect(sent, `${operationId}: no ${method} ${template} among ${proxy.seen.map((r) => `${r.method} ${r.path}`).join(', ')}`).toHaveLength(1);
+    // One shape for every call: `data` (null for a 204), the answer's metadata, and only the documented extras.
+    expect(result, operationId).toHaveProperty('data');
+    expect(result, operationId).toMatchObject({ requestId: expect.any(String) });
+    const { data, ...beside } = result as Record<string, unknown>;
+    expect(data === null, `${operationId}: data is null exactly for a 204`).toBe(method === 'DELETE');
+    expect(Object.keys(beside).filter((key) => !RESULT_FIELDS.has(key)), operationId).toEqual([]);
+    expect('rateLimit' in beside, operationId).toBe(true);
+    if (template.startsWith('/v1/')) expect(beside.rateLimit, `${operationId}: a /v1 answer carries its rate limit`).toMatchObject({ remaining: expect.any(Number) });
   });
 
   it("maps every event of the spec's top-level webhooks to verifyWebhook, which returns it typed", () => {
@@ -158,13 +172,13 @@ describe('the SDK covers the contract', () => {
 
   it('docs: the page is HTML, an asset a Blob of its content type, a problem type its page', async () => {
     const client = createTodoClient({ baseUrl: proxy.url, retry: false });
-    expect(await client.docs.page()).toMatch(/<html/i);
-    const css = await client.docs.asset('swagger-ui.css');
+    expect((await client.docs.page()).data).toMatch(/<html/i);
+    const { data: css } = await client.docs.asset('swagger-ui.css');
     expect(css.type).toMatch(/^text\/css/);
     expect(css.size).toBeGreaterThan(1000);
-    expect(await client.docs.problem('validation-failed')).toMatch(/<html/i);
-    expect(await client.docs.problem('/problems/validation-failed')).toBe(await client.docs.problem('validation-failed'));
-    expect(await client.openapiYaml()).toBe(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8'));
+    expect((await client.docs.problem('validation-failed')).data).toMatch(/<html/i);
+    expect((await client.docs.problem('/problems/validation-failed')).data).toBe((await client.docs.problem('validation-failed')).data);
+    expect((await client.openapiYaml()).data).toBe(readFileSync(path.join(root, 'openapi', 'openapi.yaml'), 'utf8'));
     await expect(client.docs.problem('no-such-problem')).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });
 });

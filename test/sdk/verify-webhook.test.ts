@@ -91,7 +91,7 @@ describe('verifyWebhook', () => {
     const { data: hook } = await client.webhooks.create({ url: receiver.url, events: ['label.created'] });
     const { data: rotated } = await client.webhooks.rotateSecret(hook.id);
     const before = receiver.received.length;
-    const { event_id } = await client.webhooks.test(hook.id);
+    const { data: { event_id } } = await client.webhooks.test(hook.id);
     const request = (await receiver.waitFor(before + 1))[before]!;
     expect(request.headers['webhook-id']).toBe(event_id);
     for (const secret of [rotated.secret, hook.secret, [`whsec_${Buffer.alloc(24, 3).toString('base64')}`, rotated.secret]]) {

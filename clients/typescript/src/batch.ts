@@ -96,8 +96,8 @@ export interface BatchStepResult<K extends BatchKind> {
 }
 
 export interface SentBatch extends ResponseMeta {
-  /** One result per operation, in order, as the API answered them. */
-  results: Array<Schemas['BatchResult']>;
+  /** The answer's body: `data.results`, one result per operation, in order, as the API answered them. */
+  data: Schemas['BatchResponse'];
   /** The result of one step, typed by its kind. */
   get<K extends BatchKind>(step: BatchStep<K>): BatchStepResult<K>;
 }
@@ -139,7 +139,7 @@ function wireData(data: object): Record<string, unknown> {
 
 /** A new batch builder; `post` sends the body (index.ts gives it the client's transport). */
 export function batchBuilder(
-  post: (body: Schemas['BatchRequest'], options: BatchSendOptions) => Promise<{ results: Array<Schemas['BatchResult']> } & ResponseMeta>,
+  post: (body: Schemas['BatchRequest'], options: BatchSendOptions) => Promise<{ data: Schemas['BatchResponse'] } & ResponseMeta>,
   ifMatchValue: (ifMatch: NonNullable<BatchConditionOptions['ifMatch']>) => string,
 ): BatchBuilder {
   const operations: Array<Record<string, unknown>> = [];
@@ -170,7 +170,7 @@ export function batchBuilder(
       return {
         ...answer,
         get: <K extends BatchKind>(step: BatchStep<K>) => {
-          const result = answer.results[step.index];
+          const result = answer.data.results[step.index];
           if (!result) throw new RangeError(`batch: no result ${step.index}`);
           return result as BatchStepResult<K>;
         },
