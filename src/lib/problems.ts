@@ -1,6 +1,13 @@
 // Every problem the API can answer with: its stable `code`, HTTP status and title.
 // The spec's `code` enum, the `type` URIs and the /problems/{code} pages are built from this map.
 
+import { DEFAULT_BODY_LIMIT_BYTES } from '../env.js';
+
+/** The `detail` of a 413: the service's own (src/lib/create-app.ts) and the spec's example, with the default limit. */
+export function payloadTooLargeDetail(limitBytes: number): string {
+  return `The request body is larger than ${limitBytes} bytes.`;
+}
+
 export const PROBLEMS = {
   bad_request: {
     status: 400,
@@ -106,7 +113,7 @@ export const PROBLEMS = {
     status: 413,
     title: 'Payload too large',
     description: 'The request body is larger than the service accepts.',
-    example: { detail: 'The request body is larger than 65536 bytes.' },
+    example: { detail: payloadTooLargeDetail(DEFAULT_BODY_LIMIT_BYTES) },
   },
   request_header_fields_too_large: {
     status: 431,

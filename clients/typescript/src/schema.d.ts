@@ -4061,7 +4061,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/me",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -5084,7 +5084,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -6007,7 +6007,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -6513,7 +6513,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -7063,7 +7063,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -7887,7 +7887,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -8810,7 +8810,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -9317,7 +9317,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -10147,7 +10147,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -11071,7 +11071,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -11578,7 +11578,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -12128,7 +12128,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -13369,7 +13369,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/batch",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -14192,7 +14192,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -15115,7 +15115,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -15621,7 +15621,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -16172,7 +16172,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -16592,7 +16592,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
