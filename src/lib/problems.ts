@@ -12,7 +12,8 @@ export const PROBLEMS = {
   bad_request: {
     status: 400,
     title: 'Bad request',
-    description: 'The request could not be parsed: malformed JSON, or a query string that cannot be decoded.',
+    description:
+      'The request could not be parsed: malformed JSON, or a query string that cannot be decoded (a parameter that is not UTF-8 text, percent-encoded, such as `%ff` or a lone `%`: `errors[]` names each one, `query.<name>`). Nothing was changed.',
     example: { detail: 'The request body is not valid JSON.' },
   },
   invalid_if_match: {

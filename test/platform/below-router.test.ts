@@ -103,6 +103,16 @@ describe('a request target with percent-encoding that is not UTF-8, through the 
     expect(validate(body), describeErrors(validate)).toBe(true);
     expect(body).toMatchObject({ code: 'validation_failed', instance: '/v1/todos/%25', errors: [{ path: 'path.id' }] });
   });
+
+  it('a query parameter that is not UTF-8 (q=%ff): a 400 bad_request naming query.q, not a search for "%ff"', async () => {
+    const token = await signToken({ sub: newSubject() });
+    const answer = await sendRaw(request(['GET /v1/todos?q=%ff HTTP/1.1', `Host: ${host}:${port}`, `Authorization: Bearer ${token}`, 'Connection: close']));
+    expect(answer.status).toBe(400);
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    const validate = validatorFor('components/schemas/Problem');
+    expect(validate(body), describeErrors(validate)).toBe(true);
+    expect(body).toMatchObject({ code: 'bad_request', instance: '/v1/todos', errors: [{ path: 'query.q' }] });
+  });
 });
 
 describe('errors below the router are problem details', () => {
