@@ -37,6 +37,9 @@ const databaseUrl = optionalText.refine(
   'must be a postgres:// or postgresql:// URL',
 );
 
+/** The largest request body by default: the spec's 413 example shows it (src/lib/problems.ts). */
+export const DEFAULT_BODY_LIMIT_BYTES = 102_400;
+
 const variables = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
@@ -62,7 +65,7 @@ const variables = z.object({
   DB_ROLE_TIMEOUTS: bool(true),
   DATA_DIR: z.string().default('data'),
   CORS_ORIGINS: optionalText,
-  BODY_LIMIT_BYTES: int(102_400, 1024, 100 * 1024 * 1024),
+  BODY_LIMIT_BYTES: int(DEFAULT_BODY_LIMIT_BYTES, 1024, 100 * 1024 * 1024),
   BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   DB_TRANSACTION_RETRIES: int(2, 0, 10),

@@ -9,6 +9,7 @@ import { privateNoStore } from '../middleware/private-no-store.js';
 import { requestLogger } from '../middleware/request-logger.js';
 import { ApiError } from './errors.js';
 import { registerSecuritySchemes } from './openapi.js';
+import { payloadTooLargeDetail } from './problems.js';
 import { notFound, onError, problemResponse, validationHook } from './problem-response.js';
 import type { AppBindings, AppOpenAPI } from './types.js';
 
@@ -63,7 +64,7 @@ export function createApp(config: Env): AppOpenAPI {
   // Before the size check, so that a 413 of /v1 is marked private too.
   app.use('/v1/*', privateNoStore);
   const tooLarge = () => {
-    throw new ApiError('payload_too_large', { detail: `The request body is larger than ${config.bodyLimitBytes} bytes.` });
+    throw new ApiError('payload_too_large', { detail: payloadTooLargeDetail(config.bodyLimitBytes) });
   };
   const limitStreamedBody = bodyLimit({ maxSize: config.bodyLimitBytes, onError: tooLarge });
   app.use((c, next) => {

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { SECURE_HEADERS } from './create-app.js';
 import { logger } from './logger.js';
+import { instancePath } from './problem-response.js';
 import { PROBLEMS, problemType, type ProblemCode } from './problems.js';
 
 // The node:http server the app runs on. Two things happen here, below the router:
@@ -120,7 +121,7 @@ function requestIdOf(req: IncomingMessage): string {
 function instanceOf(target: string): string {
   const path = target.split('?')[0] ?? '';
   if (!path.startsWith('/')) return '/';
-  return path.replace(/[^\w\-.~!$&'()*+,;=:@/%]/g, (ch) => encodeURIComponent(ch)).slice(0, 2048);
+  return instancePath(path.replace(/[^\w\-.~!$&'()*+,;=:@/%]/g, (ch) => encodeURIComponent(ch)));
 }
 
 /** The path from the request line of what could not be parsed, when the line itself is readable. */

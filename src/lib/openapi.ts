@@ -43,7 +43,10 @@ export const ProblemSchema = z
       .array(FieldErrorSchema)
       .max(100)
       .optional()
-      .openapi({ description: 'Present on `validation_failed`: one entry per offending field (at most 100). A batch\'s problems also name the operation that failed (`operations/2/id`).' }),
+      .openapi({
+        description:
+          'Present on `validation_failed`: one entry per offending field (at most 100); and on a `bad_request` for a query string that cannot be decoded: one entry per query parameter that is not UTF-8, percent-encoded (`query.<name>`). A batch\'s problems also name the operation that failed (`operations/2/id`).',
+      }),
   })
   .openapi('Problem', {
     description: 'An RFC 9457 problem details object: the body of every error response.',

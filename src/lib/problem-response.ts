@@ -9,6 +9,18 @@ import type { AppBindings } from './types.js';
 
 const RETRY_AFTER_SECONDS = '2';
 
+/**
+ * A request path as the `instance` of a problem: as sent (percent-encoded), with a `%` that
+ * starts no escape sent back as `%25` so that it is a valid URI reference, and cut at 2048
+ * characters, never inside an escape.
+ */
+export function instancePath(path: string): string {
+  return path
+    .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+    .slice(0, 2048)
+    .replace(/%[0-9A-Fa-f]?$/, '');
+}
+
 /** Renders an ApiError as RFC 9457 problem details. */
 export function problemResponse(c: Context<AppBindings>, error: ApiError): Response {
   const body = {
@@ -16,8 +28,7 @@ export function problemResponse(c: Context<AppBindings>, error: ApiError): Respo
     title: PROBLEMS[error.code].title,
     status: error.status,
     detail: error.detail ?? PROBLEMS[error.code].description,
-    // As sent (percent-encoded), so that it is always a valid URI reference.
-    instance: new URL(c.req.url).pathname.slice(0, 2048),
+    instance: instancePath(new URL(c.req.url).pathname),
     code: error.code,
     request_id: c.get('requestId') ?? '',
     ...(error.errors ? { errors: error.errors } : {}),

@@ -1,11 +1,19 @@
 // Every problem the API can answer with: its stable `code`, HTTP status and title.
 // The spec's `code` enum, the `type` URIs and the /problems/{code} pages are built from this map.
 
+import { DEFAULT_BODY_LIMIT_BYTES } from '../env.js';
+
+/** The `detail` of a 413: the service's own (src/lib/create-app.ts) and the spec's example, with the default limit. */
+export function payloadTooLargeDetail(limitBytes: number): string {
+  return `The request body is larger than ${limitBytes} bytes.`;
+}
+
 export const PROBLEMS = {
   bad_request: {
     status: 400,
     title: 'Bad request',
-    description: 'The request could not be parsed: malformed JSON, or a query string that cannot be decoded.',
+    description:
+      'The request could not be parsed: malformed JSON, or a query string that cannot be decoded (a parameter that is not UTF-8 text, percent-encoded, such as `%ff` or a lone `%`: `errors[]` names each one, `query.<name>`). Nothing was changed.',
     example: { detail: 'The request body is not valid JSON.' },
   },
   invalid_if_match: {
@@ -106,7 +114,7 @@ export const PROBLEMS = {
     status: 413,
     title: 'Payload too large',
     description: 'The request body is larger than the service accepts.',
-    example: { detail: 'The request body is larger than 65536 bytes.' },
+    example: { detail: payloadTooLargeDetail(DEFAULT_BODY_LIMIT_BYTES) },
   },
   request_header_fields_too_large: {
     status: 431,

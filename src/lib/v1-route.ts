@@ -6,6 +6,7 @@ import { V1_RESPONSE_HEADERS, stringHeader, type HeaderObject } from './openapi-
 import { problemResponses, type ProblemResponseConfig, type StatusOf } from './openapi.js';
 import { declareFieldNames, type FieldNames } from './problem-response.js';
 import { PROBLEMS, type ProblemCode, type ProblemExample } from './problems.js';
+import { undecodableQueryError, undecodableQueryParameters } from './query-encoding.js';
 
 // The /v1 route kit: a route declares its request, its own responses and its own problems;
 // the kit adds what every /v1 operation shares (bearer security, the problems the middleware
@@ -17,7 +18,7 @@ const COMMON_PROBLEMS = ['unauthorized', 'conflict', 'rate_limited', 'internal_e
 const WRITE_PROBLEMS = ['request_timeout', 'payload_too_large'] as const;
 /** A declared body is parsed (malformed JSON) and its content type checked. */
 const BODY_PROBLEMS = ['bad_request', 'unsupported_media_type'] as const;
-/** A declared query is decoded first (undecodable percent-encoding). */
+/** A declared query is decoded first: percent-encoding that is not UTF-8 is a 400 (src/lib/query-encoding.ts). */
 const QUERY_PROBLEMS = ['bad_request'] as const;
 /** Whatever the request declares is validated by the default hook. */
 const VALIDATED_PROBLEMS = ['validation_failed'] as const;
@@ -106,6 +107,14 @@ function validationExample(request: NonNullable<RouteConfig['request']>): Proble
   return undefined;
 }
 
+/** The 400 an operation answers to a text parameter that cannot be decoded: its `q`, else its `cursor`, else its first. */
+function undecodableQueryExample(query: unknown): ProblemExample {
+  const names = query instanceof z.ZodObject ? Object.keys(query.shape) : [];
+  const name = ['q', 'cursor'].find((text) => names.includes(text)) ?? names[0] ?? 'q';
+  const error = undecodableQueryError([{ name, part: 'value' }]);
+  return { detail: error.detail!, errors: error.errors };
+}
+
 /** `a`, `a or b`, `a, b or c`. */
 const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
 
@@ -129,13 +138,15 @@ function unsupportedMediaType(sent: string | undefined, declared: string[], head
 }
 
 /**
- * What the kit checks on each request of an operation before its validators run: the body's
- * content type is exactly one the operation declares (Hono's JSON validator would take any
- * `+json`), If-Match is a list of entity tags, and the validation hook learns the names the
- * operation takes, so that an unknown one is answered with them.
+ * What the kit checks on each request of an operation before its validators run: a declared
+ * query decodes as UTF-8 (Hono would keep an undecodable escape as text), the body's content
+ * type is exactly one the operation declares (Hono's JSON validator would take any `+json`),
+ * If-Match is a list of entity tags, and the validation hook learns the names the operation
+ * takes, so that an unknown one is answered with them.
  */
 function requestGuard(config: V1RouteConfig): MiddlewareHandler {
   const request = config.request ?? {};
+  const takesQuery = request.query !== undefined;
   const declared = Object.keys(request.body?.content ?? {}).map((type) => type.toLowerCase());
   const takesIfMatch = headerNames(request.headers).includes('if-match');
   const mediaSchema = Object.values(request.body?.content ?? {})[0];
@@ -147,6 +158,10 @@ function requestGuard(config: V1RouteConfig): MiddlewareHandler {
   const rejectionHeaders: Record<string, string> = config.method === 'patch' ? { 'Accept-Patch': declared.join(', ') } : {};
   return async (c, next) => {
     declareFieldNames(c, names);
+    if (takesQuery) {
+      const undecodable = undecodableQueryParameters(c.req.url);
+      if (undecodable.length > 0) throw undecodableQueryError(undecodable);
+    }
     if (takesIfMatch) parseIfMatch(c.req.header('if-match'));
     if (declared.length > 0) {
       const sent = c.req.header('content-type') || undefined;
@@ -173,7 +188,7 @@ export function createV1Route<R extends V1RouteConfig>(config: R) {
     headers: V1_RESPONSE_HEADERS,
     describe: {
       unsupported_media_type: `The request body must be sent as ${accepted}; any other content type, including other \`+json\` types${declared.includes(MERGE_PATCH) ? ' and JSON Patch (`application/json-patch+json`, RFC 6902)' : ''}, is refused.`,
-      bad_request: `The request could not be parsed: ${orList([...(config.request?.body ? ['its body is not valid JSON'] : []), ...(config.request?.query ? ['its query string cannot be decoded'] : [])])}.`,
+      bad_request: `The request could not be parsed: ${orList([...(config.request?.body ? ['its body is not valid JSON'] : []), ...(config.request?.query ? ['its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`)'] : [])])}.`,
     },
     examples: {
       unsupported_media_type: {
@@ -181,7 +196,7 @@ export function createV1Route<R extends V1RouteConfig>(config: R) {
           ? unsupportedMediaType(JSON_PATCH, declared, {}).detail!
           : unsupportedMediaType('text/plain', declared, {}).detail!,
       },
-      ...(config.request?.body ? {} : { bad_request: { detail: 'The query string cannot be decoded.' } }),
+      ...(config.request?.body ? {} : { bad_request: undecodableQueryExample(config.request?.query) }),
       ...(validation ? { validation_failed: validation } : {}),
     },
   });

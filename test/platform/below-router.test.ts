@@ -4,6 +4,7 @@ import { PROBLEMS, problemType, type ProblemCode } from '../../src/lib/problems.
 import { describeErrors, validatorFor } from '../helpers/contract.js';
 import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { newSubject, signToken } from '../helpers/tokens.js';
 
 // What Node and the HTTP adapter answer before the router sees a request (a request that cannot
 // be parsed, headers over Node's 16 KB, no or a malformed Host) is problem details like every
@@ -91,6 +92,29 @@ async function expectProblem(answer: RawAnswer, code: ProblemCode, instance: str
   return body;
 }
 
+// The request target reaches the app as it was sent, escapes the router cannot decode included.
+describe('a request target with percent-encoding that is not UTF-8, through the real adapter', () => {
+  it('a stray % in a path parameter: a 422 on path.id whose instance is a URI reference', async () => {
+    const token = await signToken({ sub: newSubject() });
+    const answer = await sendRaw(request(['GET /v1/todos/% HTTP/1.1', `Host: ${host}:${port}`, `Authorization: Bearer ${token}`, 'Connection: close']));
+    expect(answer.status).toBe(422);
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    const validate = validatorFor('components/schemas/Problem');
+    expect(validate(body), describeErrors(validate)).toBe(true);
+    expect(body).toMatchObject({ code: 'validation_failed', instance: '/v1/todos/%25', errors: [{ path: 'path.id' }] });
+  });
+
+  it('a query parameter that is not UTF-8 (q=%ff): a 400 bad_request naming query.q, not a search for "%ff"', async () => {
+    const token = await signToken({ sub: newSubject() });
+    const answer = await sendRaw(request(['GET /v1/todos?q=%ff HTTP/1.1', `Host: ${host}:${port}`, `Authorization: Bearer ${token}`, 'Connection: close']));
+    expect(answer.status).toBe(400);
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    const validate = validatorFor('components/schemas/Problem');
+    expect(validate(body), describeErrors(validate)).toBe(true);
+    expect(body).toMatchObject({ code: 'bad_request', instance: '/v1/todos', errors: [{ path: 'query.q' }] });
+  });
+});
+
 describe('errors below the router are problem details', () => {
   it('headers over 16 KB: a 431 request_header_fields_too_large', async () => {
     const answer = await sendRaw(request(['GET /v1/todos HTTP/1.1', `Host: ${host}:${port}`, `X-Padding: ${'a'.repeat(20_000)}`]));
@@ -137,6 +161,11 @@ describe('errors below the router are problem details', () => {
     const answer = await sendRaw(request(['GET /v1\\todos HTTP/1.1', `Host: ${host}:${port}`]));
     const body = await expectProblem(answer, 'bad_request', '/v1%5Ctodos');
     expect(body.detail).toMatch(/backslash/);
+  });
+
+  it('a backslash and a stray % in the path: the instance is still a URI reference (the % as %25)', async () => {
+    const answer = await sendRaw(request(['GET /v1\\%zz HTTP/1.1', `Host: ${host}:${port}`]));
+    await expectProblem(answer, 'bad_request', '/v1%5C%25zz');
   });
 
   it('still serves the next well-formed request', async () => {

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../../src/db/database.js';
+import { parseEnv } from '../../src/env.js';
 import { problemResponses } from '../../src/lib/openapi.js';
 import type { AppOpenAPI } from '../../src/lib/types.js';
 import { unitOfWork } from '../../src/middleware/unit-of-work.js';
 import type { Problem } from '../../clients/typescript/src/types.js';
+import { spec } from '../helpers/contract.js';
 import { json, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const echo = createRoute({
@@ -83,6 +85,21 @@ describe('every error is problem details', () => {
     const body = JSON.stringify({ name: 'x'.repeat(200_000) });
     const res = await post(body, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
     expect(res.status).toBe(413);
+  });
+
+  it("413 says the limit in the spec's words, and the spec's example shows the default limit", async () => {
+    // This app runs with the default BODY_LIMIT_BYTES, the one the spec documents.
+    expect(t.config.bodyLimitBytes).toBe(parseEnv({}).bodyLimitBytes);
+    const responses = spec.paths['/v1/todos']!.post!.responses as Record<string, { content: Record<string, { example: Problem }> }>;
+    const example = responses['413']!.content['application/problem+json']!.example;
+    expect(example.detail).toBe(`The request body is larger than ${parseEnv({}).bodyLimitBytes} bytes.`);
+    const body = JSON.stringify({ name: 'x'.repeat(200_000) });
+    const streamed = await post(body);
+    const declared = await post(body, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    for (const res of [streamed, declared]) {
+      expect(res.status).toBe(413);
+      expect((await json<Problem>(res)).detail).toBe(example.detail);
+    }
   });
 
   it('415 for a body that is not JSON', async () => {

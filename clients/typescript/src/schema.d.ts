@@ -1475,7 +1475,7 @@ export interface components {
             /**
              * @description A stable machine-readable code; branch on this, not on `title` or `detail`.
              *
-             *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded.
+             *     - `bad_request` (400): The request could not be parsed: malformed JSON, or a query string that cannot be decoded (a parameter that is not UTF-8 text, percent-encoded, such as `%ff` or a lone `%`: `errors[]` names each one, `query.<name>`). Nothing was changed.
              *     - `invalid_if_match` (400): The `If-Match` header is neither `*` nor a list of quoted entity tags: ETags are quoted (`If-Match: "2"`, not `If-Match: 2`). Send the `ETag` header exactly as it was received. Nothing was changed.
              *     - `unauthorized` (401): The bearer token is missing, malformed, expired or not signed by a trusted key. With no credentials at all the response carries `WWW-Authenticate: Bearer`; with a token that cannot be trusted, `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
              *     - `not_found` (404): No resource at this path. A resource that belongs to another user answers exactly like one that does not exist.
@@ -1507,7 +1507,7 @@ export interface components {
              * @example 0f8fad5b-d9cb-469f-a165-70867728950e
              */
             request_id: string;
-            /** @description Present on `validation_failed`: one entry per offending field (at most 100). A batch's problems also name the operation that failed (`operations/2/id`). */
+            /** @description Present on `validation_failed`: one entry per offending field (at most 100); and on a `bad_request` for a query string that cannot be decoded: one entry per query parameter that is not UTF-8, percent-encoded (`query.<name>`). A batch's problems also name the operation that failed (`operations/2/id`). */
             errors?: components["schemas"]["FieldError"][];
         };
         FieldError: {
@@ -4061,7 +4061,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/me",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -4524,7 +4524,7 @@ export interface operations {
                     "application/json": components["schemas"]["TodoList"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -4555,10 +4555,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/todos",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.q",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5084,7 +5090,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -6007,7 +6013,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -6513,7 +6519,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -7063,7 +7069,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/todos/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -7326,7 +7332,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelList"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -7357,10 +7363,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/labels",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.cursor",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7887,7 +7899,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -8810,7 +8822,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -9317,7 +9329,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/labels/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -9587,7 +9599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListPage"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -9618,10 +9630,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/lists",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.cursor",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10147,7 +10165,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -11071,7 +11089,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -11578,7 +11596,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -12128,7 +12146,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/lists/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/move",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -12386,7 +12404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeList"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -12417,10 +12435,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/changes",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.cursor",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -13369,7 +13393,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/batch",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -13632,7 +13656,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -13663,10 +13687,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/webhooks",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.cursor",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -14192,7 +14222,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -15115,7 +15145,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -15621,7 +15651,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -16172,7 +16202,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/rotate-secret",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -16592,7 +16622,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Payload too large",
                      *       "status": 413,
-                     *       "detail": "The request body is larger than 65536 bytes.",
+                     *       "detail": "The request body is larger than 102400 bytes.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/test",
                      *       "code": "payload_too_large",
                      *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -16818,7 +16848,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookAttemptList"];
                 };
             };
-            /** @description The request could not be parsed: its query string cannot be decoded. (`bad_request`) */
+            /** @description The request could not be parsed: its query string cannot be decoded (a parameter that is not UTF-8 text, percent-encoded; `errors[]` names each one, `query.<name>`). (`bad_request`) */
             400: {
                 headers: {
                     /**
@@ -16849,10 +16879,16 @@ export interface operations {
                      *       "type": "/problems/bad-request",
                      *       "title": "Bad request",
                      *       "status": 400,
-                     *       "detail": "The query string cannot be decoded.",
+                     *       "detail": "The query string cannot be decoded: a parameter is not UTF-8 text, percent-encoded (see errors). Send every query parameter as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it.",
                      *       "instance": "/v1/webhooks/019a8f2e-7c41-7b3e-9d5a-2f1c3b4d5e6f/deliveries",
                      *       "code": "bad_request",
-                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "request_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "errors": [
+                     *         {
+                     *           "path": "query.cursor",
+                     *           "message": "Cannot be decoded: a % must be followed by two hex digits, and the bytes must be UTF-8. Send the value as UTF-8, percent-encoded (é as %C3%A9, a literal % as %25), as encodeURIComponent and URLSearchParams write it."
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
