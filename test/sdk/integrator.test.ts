@@ -53,20 +53,23 @@ async function installTarball(tarball: string, cwd: string): Promise<void> {
   expect(install.code, `npm install of the tarball failed:\n${install.output}`).toBe(0);
 }
 
-/** `npm pack` of the client (its prepack builds it), installed from the tarball into an empty ESM project and an `npm init -y` one. */
+/** `npm pack` of the client (its prepack builds it), installed from the tarball into two `npm init -y` projects, one made ESM. */
 async function installPackedClient(): Promise<void> {
   mkdirSync(packDir);
   const pack = await runCommand('npm', ['pack', '--pack-destination', packDir], { cwd: copyClientPackage(), env: npmEnv, timeoutMs: 120_000 });
   expect(pack.code, `npm pack failed:\n${pack.output}`).toBe(0);
   const tarballs = readdirSync(packDir).filter((file) => file.endsWith('.tgz'));
   expect(tarballs).toHaveLength(1);
-  mkdirSync(projectDir);
-  writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'integrator', private: true, type: 'module' }, null, 2));
   const tarball = path.join(packDir, tarballs[0]!);
+  // Both projects as an integrator makes them: `npm init -y`, and for the ESM one `npm pkg set type=module`.
+  for (const dir of [projectDir, commonjsDir]) {
+    mkdirSync(dir);
+    const init = await runCommand('npm', ['init', '-y'], { cwd: dir, env: npmEnv });
+    expect(init.code, `npm init -y failed:\n${init.output}`).toBe(0);
+  }
+  const esm = await runCommand('npm', ['pkg', 'set', 'type=module'], { cwd: projectDir, env: npmEnv });
+  expect(esm.code, `npm pkg set type=module failed:\n${esm.output}`).toBe(0);
   await installTarball(tarball, projectDir);
-  mkdirSync(commonjsDir);
-  const init = await runCommand('npm', ['init', '-y'], { cwd: commonjsDir, env: npmEnv });
-  expect(init.code, `npm init -y failed:\n${init.output}`).toBe(0);
   await installTarball(tarball, commonjsDir);
 }
 
@@ -139,8 +142,8 @@ async function startServer(): Promise<void> {
 }
 
 const typecheck = (config: string, cwd = projectDir) => runCommand(bin('tsc'), ['-p', config], { cwd });
-const runProgram = (file: string, env: Record<string, string>) =>
-  runCommand(process.execPath, ['--import', tsxLoader, file], { cwd: projectDir, env: { ...npmEnv, ...env }, timeoutMs: 60_000 });
+const runProgram = (file: string, env: Record<string, string>, cwd = projectDir) =>
+  runCommand(process.execPath, ['--import', tsxLoader, file], { cwd, env: { ...npmEnv, ...env }, timeoutMs: 60_000 });
 
 beforeAll(async () => {
   // The two compilations (server and client) run side by side.
@@ -148,6 +151,8 @@ beforeAll(async () => {
   copyFileSync(path.join(fixtures, 'integrator-program.ts.txt'), path.join(projectDir, 'integrator.ts'));
   copyFileSync(path.join(fixtures, 'misuse-program.ts.txt'), path.join(projectDir, 'misuse.ts'));
   writeFileSync(path.join(projectDir, 'quick-start.ts'), quickStart());
+  // As the README says to save it: .mts, an ES module even in an `npm init -y` (CommonJS) project.
+  writeFileSync(path.join(commonjsDir, 'quick-start.mts'), quickStart());
   copyFileSync(path.join(fixtures, 'commonjs-program.js.txt'), path.join(commonjsDir, 'program.js'));
   copyFileSync(path.join(fixtures, 'esm-program.mjs.txt'), path.join(commonjsDir, 'program.mjs'));
   copyFileSync(path.join(fixtures, 'commonjs-types.cts.txt'), path.join(commonjsDir, 'types.cts'));
@@ -169,6 +174,7 @@ describe('the packed client, as an integrator uses it', () => {
     expect(existsSync(path.join(installed, 'src'))).toBe(false);
     expect(existsSync(path.join(projectDir, 'node_modules', 'openapi-fetch'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(installed, 'dist', 'cjs', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    expect(JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8'))).toMatchObject({ type: 'module' });
   });
 
   describe('in a project made by `npm init -y` ("type": "commonjs")', () => {
@@ -226,15 +232,19 @@ describe('the packed client, as an integrator uses it', () => {
     expect(errors[1]).toMatch(/misuse\.ts\(7,.*'titel' does not exist.*Did you mean 'title'/);
   }, 90_000);
 
-  it("the README's Quick start type-checks and runs", async () => {
-    const checked = await typecheck(writeTsconfig('tsconfig.quick-start.json', ['quick-start.ts']));
+  it.each([
+    ['quick-start.mts', 'an `npm init -y` project ("type": "commonjs")', commonjsDir],
+    ['quick-start.ts', 'a "type": "module" project', projectDir],
+  ])("the README's Quick start, saved as %s in %s, type-checks and runs", async (file, _kind, dir) => {
+    const checked = await typecheck(writeTsconfig('tsconfig.quick-start.json', [file], dir), dir);
     expect(checked.code, checked.output).toBe(0);
-    const token = await signToken({ sub: newSubject('quick-start'), email: 'quick-start@example.com' });
-    const run = await runProgram('quick-start.ts', { TODO_API_URL: baseUrl, TODO_API_TOKEN: token });
+    const email = `quick-start-${path.extname(file).slice(1)}@example.com`; // one user each: emails are unique
+    const token = await signToken({ sub: newSubject('quick-start'), email });
+    const run = await runProgram(file, { TODO_API_URL: baseUrl, TODO_API_TOKEN: token }, dir);
     expect(run.code, run.output).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(8);
-    expect(lines[0]).toBe('signed in as quick-start@example.com');
+    expect(lines[0]).toBe(`signed in as ${email}`);
     expect(lines[1]).toMatch(/^created [0-9a-f-]{36} \(Buy oat milk, due 2030-12-01T17:00:00\.000Z\)$/);
     expect(lines[2]).toBe('open: Buy oat milk [high]');
     expect(lines[3]).toMatch(/^updated: completed=true at \d{4}-\d\d-\d\dT[\d:.]+Z$/);
