@@ -34,10 +34,21 @@ const cache = new Map<string, CachedUser>();
  */
 export async function resolveUser({ sub, email }: TokenIdentity, ttlMs = 60_000): Promise<AuthUser> {
   const cached = cache.get(sub);
-  const fresh = cached !== undefined && cached.until > performance.now() && (email === null || email === cached.email);
-  const known = fresh ? cached : await upsertUser(sub, email);
-  remember(sub, known, fresh ? cached.until : performance.now() + ttlMs);
+  const sameEmail = cached !== undefined && (email === null || email === cached.email);
+  if (sameEmail && cached.until > performance.now()) return { id: cached.id, subject: sub, email: cached.email };
+  // Past its TTL a cached user only needs confirming: one read by subject (the row, or the fresh
+  // account of an erased one). The upsert, two statements when nothing changes, is for a new
+  // subject, a changed email, or a row that is gone.
+  const confirmed = sameEmail ? await userBySubject(sub) : undefined;
+  const known = confirmed !== undefined && (email === null || confirmed.email === email) ? confirmed : await upsertUser(sub, email);
+  remember(sub, known, performance.now() + ttlMs);
   return { id: known.id, subject: sub, email: known.email };
+}
+
+/** The user row of a subject, read outside any request transaction; undefined when there is none. */
+async function userBySubject(subject: string): Promise<UserRef | undefined> {
+  const [row] = await database().query<UserRef>('SELECT id, email FROM users WHERE subject = $1', { bind: [subject], type: QueryTypes.SELECT, transaction: null });
+  return row;
 }
 
 function remember(subject: string, user: UserRef, until: number): void {
@@ -101,11 +112,7 @@ async function upsertUser(subject: string, email: string | null): Promise<UserRe
     });
     if (written) return written;
     // Unchanged row: RETURNING gave nothing. A new statement sees it (a CTE's snapshot might not, under concurrency).
-    const [existing] = await sequelize.query<UserRef>('SELECT id, email FROM users WHERE subject = $1', {
-      bind: [subject],
-      type: QueryTypes.SELECT,
-      transaction: null,
-    });
+    const existing = await userBySubject(subject);
     if (!existing) throw new Error('The user row disappeared between its upsert and its read');
     return existing;
   } catch (error) {

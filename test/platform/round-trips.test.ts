@@ -121,3 +121,35 @@ describe.each([
     expect(spy.sent.filter((sql) => /\busers\b/.test(sql) && !sql.startsWith('INSERT INTO todos'))).toEqual([]);
   });
 });
+
+// Past USER_CACHE_TTL_MS an instance asks the database whether its cached user still stands: one
+// SELECT by subject (the row, or the fresh account of an erased one), not the upsert and its read.
+describe('statements when the cached user is past USER_CACHE_TTL_MS', () => {
+  const spy = spyOnStatements();
+  let t: TestApp;
+  let me: TodoClient;
+  let id: string;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { USER_CACHE_TTL_MS: '0' } });
+    me = await newUser(t);
+    id = (await me.created({ title: 'measured' })).id;
+    spy.install();
+  });
+  afterAll(async () => {
+    spy.restore();
+    await t.close();
+  });
+
+  it('a read costs one statement more: the user, by subject', async () => {
+    const sent = await statementsOf(spy, () => me.get(id));
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^SELECT id, email FROM users WHERE subject = \$1/);
+  });
+
+  it('a write costs one statement more, outside its transaction', async () => {
+    const sent = await statementsOf(spy, () => me.patch(id, { title: `changed ${Math.random()}` }));
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toMatch(/^SELECT id, email FROM users WHERE subject = \$1/);
+    expect(sent[1]).toMatch(/^START TRANSACTION/);
+  });
+});
