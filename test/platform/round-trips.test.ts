@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { List, ListPage } from '../../clients/typescript/src/types.js';
 import { spyOnStatements } from '../helpers/statement-spy.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 import { expectStatus, newUser, type TodoClient } from '../helpers/todo-client.js';
 
 // Statements each request sends to PostgreSQL in steady state (the caller's user is cached).
@@ -12,6 +12,13 @@ async function statementsOf(spy: ReturnType<typeof spyOnStatements>, call: () =>
   const res = await call();
   expect(res.status).toBeLessThan(300);
   return [...spy.sent];
+}
+
+/** An app on a database of its own, and a user with one todo: what the counts are taken on. */
+async function measuredApp(options: TestAppOptions): Promise<{ t: TestApp; me: TodoClient; id: string }> {
+  const t = await startTestApp(options);
+  const me = await newUser(t);
+  return { t, me, id: (await me.created({ title: 'measured' })).id };
 }
 
 // A search (q) sets its own, tighter statement timeout (DB_SEARCH_STATEMENT_TIMEOUT_MS), which
@@ -25,9 +32,7 @@ describe.each([
   let me: TodoClient;
   let id: string;
   beforeAll(async () => {
-    t = await startTestApp({ roleTimeouts });
-    me = await newUser(t);
-    id = (await me.created({ title: 'measured' })).id;
+    ({ t, me, id } = await measuredApp({ roleTimeouts }));
     spy.install();
   });
   afterAll(async () => {
@@ -130,9 +135,7 @@ describe('statements when the cached user is past USER_CACHE_TTL_MS', () => {
   let me: TodoClient;
   let id: string;
   beforeAll(async () => {
-    t = await startTestApp({ env: { USER_CACHE_TTL_MS: '0' } });
-    me = await newUser(t);
-    id = (await me.created({ title: 'measured' })).id;
+    ({ t, me, id } = await measuredApp({ env: { USER_CACHE_TTL_MS: '0' } }));
     spy.install();
   });
   afterAll(async () => {
